@@ -1,0 +1,252 @@
+"""The public activations: resolve the namespace, validate, and compute."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from . import _generic
+from ._constants import SELU_ALPHA, SELU_SCALE, check_parameter, scaled_alpha
+from ._validation import float_namespace
+
+__all__ = ["elu", "elu_derivative", "selu", "selu_derivative"]
+
+Array = Any
+
+
+def selu(x: Array, /, *, alpha: float = SELU_ALPHA, scale: float = SELU_SCALE) -> Array:
+    r"""Scaled exponential linear unit, elementwise.
+
+    .. math::
+
+        \operatorname{selu}(x) = \begin{cases}
+            \lambda x & x > 0 \\
+            \lambda \alpha (e^x - 1) & x \le 0
+        \end{cases}
+
+    with the constants of Klambauer et al. (2017) by default, for which
+    standardized inputs keep zero mean and unit variance from layer to layer.
+
+    Parameters
+    ----------
+    x : array
+        Input of any array API library (NumPy, CuPy, PyTorch, JAX, Dask,
+        array-api-strict, ...) with a real floating-point dtype.
+    alpha : float, optional
+        The saturation parameter :math:`\alpha`; default `SELU_ALPHA`.
+    scale : float, optional
+        The scale :math:`\lambda`; default `SELU_SCALE`.
+
+    Returns
+    -------
+    array
+        ``selu(x)``, in the same namespace and on the same device as `x`, with
+        its dtype and shape.  Lazy inputs (Dask, traced JAX) stay lazy.
+
+    Raises
+    ------
+    TypeError
+        If `x` is not an array, or its dtype is not real floating-point, or
+        `alpha` or `scale` is not a real number.
+    ValueError
+        If `alpha` or `scale` is not finite.
+
+    See Also
+    --------
+    elu, selu_derivative
+
+    Notes
+    -----
+    The product :math:`\lambda\alpha` is rounded once, from the exact product,
+    rather than multiplied from the two rounded constants.  float32 inputs are
+    computed in float64 where the device supports it and rounded once, float16
+    and bfloat16 in float32.  ``selu(-0.0)`` is ``-0.0``, ``selu(-inf)`` is
+    :math:`-\lambda\alpha` and NaN propagates; no input raises a floating-point
+    warning.
+
+    References
+    ----------
+    .. [1] G. Klambauer, T. Unterthiner, A. Mayr and S. Hochreiter,
+       "Self-Normalizing Neural Networks", NeurIPS 2017, :arxiv:`1706.02515`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from selu_xp import selu
+    >>> selu(np.asarray([-1.0, 0.0, 1.0]))
+    array([-1.11133074,  0.        ,  1.05070099])
+
+    The same call on another library keeps that library's array type:
+
+    >>> import array_api_strict as xp
+    >>> selu(xp.asarray([-1.0, 2.0], dtype=xp.float32))
+    Array([-1.1113307,  2.101402 ], dtype=array_api_strict.float32)
+    """
+    xp = float_namespace(x, "selu")
+    pos, neg = _selu_coefficients(alpha, scale, "selu")
+    return _generic.elu_family(x, pos, neg, xp=xp)
+
+
+def selu_derivative(
+    x: Array, /, *, alpha: float = SELU_ALPHA, scale: float = SELU_SCALE
+) -> Array:
+    r"""Derivative of `selu` with respect to its input, elementwise.
+
+    .. math::
+
+        \operatorname{selu}'(x) = \begin{cases}
+            \lambda & x > 0 \\
+            \lambda \alpha e^x & x \le 0
+        \end{cases}
+
+    For code without automatic differentiation.  At ``x == 0`` the value is
+    that of the left branch, :math:`\lambda\alpha`, as in the paper, PyTorch
+    and JAX.
+
+    Parameters
+    ----------
+    x : array
+        Input with a real floating-point dtype.
+    alpha : float, optional
+        The saturation parameter :math:`\alpha`; default `SELU_ALPHA`.
+    scale : float, optional
+        The scale :math:`\lambda`; default `SELU_SCALE`.
+
+    Returns
+    -------
+    array
+        The derivative, with the namespace, device, dtype and shape of `x`.
+
+    Raises
+    ------
+    TypeError
+        If `x` is not a real floating-point array, or a parameter is not real.
+    ValueError
+        If `alpha` or `scale` is not finite.
+
+    See Also
+    --------
+    selu, elu_derivative
+
+    Notes
+    -----
+    The left branch is computed from ``exp(x)``, not from ``selu(x) + lambda *
+    alpha``, so it keeps its relative accuracy for very negative `x` instead of
+    cancelling to zero (in float32 below about ``x = -17``).  NaN gives NaN.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from selu_xp import selu_derivative
+    >>> selu_derivative(np.asarray([-50.0, 0.0, 3.0]))
+    array([3.39643283e-22, 1.75809934e+00, 1.05070099e+00])
+    """
+    xp = float_namespace(x, "selu_derivative")
+    pos, neg = _selu_coefficients(alpha, scale, "selu_derivative")
+    return _generic.elu_family_derivative(x, pos, neg, xp=xp)
+
+
+def elu(x: Array, /, alpha: float = 1.0) -> Array:
+    r"""Exponential linear unit, elementwise.
+
+    .. math::
+
+        \operatorname{elu}(x) = \begin{cases}
+            x & x > 0 \\
+            \alpha (e^x - 1) & x \le 0
+        \end{cases}
+
+    Parameters
+    ----------
+    x : array
+        Input with a real floating-point dtype.
+    alpha : float, optional
+        The saturation value for large negative inputs is :math:`-\alpha`.
+        Default 1.
+
+    Returns
+    -------
+    array
+        ``elu(x)``, with the namespace, device, dtype and shape of `x`.
+
+    Raises
+    ------
+    TypeError
+        If `x` is not a real floating-point array, or `alpha` is not real.
+    ValueError
+        If `alpha` is not finite.
+
+    See Also
+    --------
+    selu, elu_derivative
+
+    Notes
+    -----
+    ``selu(x) == SELU_SCALE * elu(x, SELU_ALPHA)`` up to rounding; `selu`
+    rounds once instead of twice.
+
+    References
+    ----------
+    .. [1] D.-A. Clevert, T. Unterthiner and S. Hochreiter, "Fast and Accurate
+       Deep Network Learning by Exponential Linear Units (ELUs)", ICLR 2016,
+       :arxiv:`1511.07289`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from selu_xp import elu
+    >>> elu(np.asarray([-1.0, 0.0, 2.0]))
+    array([-0.63212056,  0.        ,  2.        ])
+    >>> elu(np.asarray([-1.0, 0.0, 2.0]), alpha=0.5)
+    array([-0.31606028,  0.        ,  2.        ])
+    """
+    xp = float_namespace(x, "elu")
+    a = check_parameter(alpha, "alpha", "elu")
+    return _generic.elu_family(x, 1.0, a, xp=xp)
+
+
+def elu_derivative(x: Array, /, alpha: float = 1.0) -> Array:
+    r"""Derivative of `elu` with respect to its input, elementwise.
+
+    ``1`` for ``x > 0`` and ``alpha * exp(x)`` for ``x <= 0`` (the left
+    branch's value at ``x == 0``).
+
+    Parameters
+    ----------
+    x : array
+        Input with a real floating-point dtype.
+    alpha : float, optional
+        The ELU parameter; default 1.
+
+    Returns
+    -------
+    array
+        The derivative, with the namespace, device, dtype and shape of `x`.
+
+    Raises
+    ------
+    TypeError
+        If `x` is not a real floating-point array, or `alpha` is not real.
+    ValueError
+        If `alpha` is not finite.
+
+    See Also
+    --------
+    elu, selu_derivative
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from selu_xp import elu_derivative
+    >>> elu_derivative(np.asarray([-1.0, 0.0, 2.0]))
+    array([0.36787944, 1.        , 1.        ])
+    """
+    xp = float_namespace(x, "elu_derivative")
+    a = check_parameter(alpha, "alpha", "elu_derivative")
+    return _generic.elu_family_derivative(x, 1.0, a, xp=xp)
+
+
+def _selu_coefficients(alpha: float, scale: float, func: str) -> tuple[float, float]:
+    """``(scale, scale * alpha)``, the product rounded once."""
+    a = check_parameter(alpha, "alpha", func)
+    s = check_parameter(scale, "scale", func)
+    return s, scaled_alpha(a, s)

@@ -1,0 +1,58 @@
+"""The SELU constants, and the coefficients derived from them.
+
+The values are those of Klambauer et al., "Self-Normalizing Neural Networks"
+(NeurIPS 2017), eq. (14) and the accompanying code, to 32 significant digits:
+
+* alpha_01  = 1.6732632423543772848170429916717
+* lambda_01 = 1.0507009873554804934193349852946
+
+Python parses each literal to its correctly rounded double.
+"""
+
+from __future__ import annotations
+
+import math
+from fractions import Fraction
+from functools import lru_cache
+from numbers import Real
+
+__all__ = ["SELU_ALPHA", "SELU_SCALE"]
+
+SELU_ALPHA: float = 1.6732632423543772848170429916717
+"""The SELU ``alpha`` (the paper's alpha_01), correctly rounded to a double."""
+
+SELU_SCALE: float = 1.0507009873554804934193349852946
+"""The SELU ``scale`` (the paper's lambda_01), correctly rounded to a double."""
+
+# The correctly rounded double of the exact product alpha_01 * lambda_01
+# (1.75809934084737685...).  Multiplying the two rounded doubles instead
+# gives 1.7580993408473766, one ULP low.
+_SELU_SCALE_ALPHA: float = 1.7580993408473768
+
+
+def check_parameter(value: object, name: str, func: str) -> float:
+    """Return `value` as a float, or raise if it is not a finite real number."""
+    if isinstance(value, bool) or not isinstance(value, Real):
+        msg = (
+            f"{func}() expects {name} to be a real number, "
+            f"got {type(value).__name__} {value!r}."
+        )
+        raise TypeError(msg)
+    result = float(value)
+    if not math.isfinite(result):
+        msg = f"{func}() expects a finite {name}, got {result!r}."
+        raise ValueError(msg)
+    return result
+
+
+@lru_cache(maxsize=64)
+def scaled_alpha(alpha: float, scale: float) -> float:
+    """The correctly rounded double of ``scale * alpha``.
+
+    For the default SELU parameters this is the rounding of the paper's exact
+    product; otherwise it is the exact product of the two given doubles,
+    rounded once.
+    """
+    if alpha == SELU_ALPHA and scale == SELU_SCALE:
+        return _SELU_SCALE_ALPHA
+    return float(Fraction(alpha) * Fraction(scale))

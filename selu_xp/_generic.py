@@ -1,0 +1,116 @@
+"""The array-API reference implementation of the ELU family.
+
+Every function here takes the namespace ``xp`` explicitly and uses only the
+operations of the Python array API standard, so the same code runs on every
+compliant backend.  Nothing here imports a backend or knows about dispatch.
+
+All members of the family share one shape::
+
+    f(x)  = pos * x              for x > 0
+            neg * expm1(x)       for x <= 0 (and NaN)
+    f'(x) = pos                  for x > 0
+            neg * exp(x)         for x <= 0 (and NaN)
+
+with ``pos = scale`` and ``neg = scale * alpha`` (rounded once) for SELU and
+``pos = 1``, ``neg = alpha`` for ELU.
+"""
+
+from __future__ import annotations
+
+import math
+from functools import lru_cache
+from types import ModuleType
+from typing import Any
+
+import numpy as np
+
+from ._compat import device
+
+__all__ = ["elu_family", "elu_family_derivative"]
+
+Array = Any
+
+
+def elu_family(x: Array, pos: float, neg: float, *, xp: ModuleType) -> Array:
+    """``pos * x`` for ``x > 0``, else ``neg * expm1(x)``, in `x`'s dtype."""
+    work = _working_dtype(x, xp)
+    xw = x if x.dtype == work else xp.astype(x, work)
+    positive = xw > 0
+    # The expm1 branch only ever sees x <= 0 (so it cannot overflow), and the
+    # product branch only ever sees values whose product is finite.
+    negative_part = neg * xp.expm1(xp.where(positive, 0.0, xw))
+    bound = _overflow_bound(pos, _name(work, xp))
+    if bound < math.inf:
+        clipped = xp.minimum(xw, xp.asarray(bound, dtype=work, device=device(xw)))
+        positive_part = xp.where(xw > bound, pos * math.inf, pos * clipped)
+    else:
+        positive_part = pos * xw
+    return _narrow(xp.where(positive, positive_part, negative_part), x.dtype, xp)
+
+
+def elu_family_derivative(x: Array, pos: float, neg: float, *, xp: ModuleType) -> Array:
+    """``pos`` for ``x > 0``, else ``neg * exp(x)``, in `x`'s dtype."""
+    work = _working_dtype(x, xp)
+    xw = x if x.dtype == work else xp.astype(x, work)
+    positive = xw > 0
+    negative_part = neg * xp.exp(xp.where(positive, 0.0, xw))
+    return _narrow(xp.where(positive, pos, negative_part), x.dtype, xp)
+
+
+def _working_dtype(x: Array, xp: ModuleType) -> Any:
+    """The dtype to compute in: float64 for float32 input where the device has it.
+
+    float64 is computed as is; float32 is widened to float64 (one final rounding
+    keeps it within 1 ULP) unless the device lacks float64 (JAX without x64, some
+    GPUs), when it stays float32; float16 and bfloat16 are computed in float32.
+    """
+    dtype = x.dtype
+    if dtype == xp.float64:
+        return dtype
+    if dtype == xp.float32:
+        info = xp.__array_namespace_info__()
+        floats = info.dtypes(device=device(x), kind="real floating")
+        return floats.get("float64", dtype)
+    return xp.float32
+
+
+def _name(dtype: Any, xp: ModuleType) -> str:
+    return "float64" if dtype == xp.float64 else "float32"
+
+
+@lru_cache(maxsize=64)
+def _overflow_bound(coef: float, dtype_name: str) -> float:
+    """The largest `dtype_name` value whose product with `coef` is finite.
+
+    The product is rounded as the backends round it: `coef` is first rounded to
+    the working dtype.  Returns ``inf`` when no finite input overflows.
+    """
+    dt = np.dtype(dtype_name)
+    c = abs(dt.type(coef))
+    if c <= 1:
+        return math.inf
+    big = dt.type(np.finfo(dt).max)
+    with np.errstate(over="ignore"):
+        t = dt.type(big / c)
+        while np.isinf(c * t):
+            t = np.nextafter(t, dt.type(0))
+        while not np.isinf(c * np.nextafter(t, big)):
+            t = np.nextafter(t, big)
+    return float(t)
+
+
+def _narrow(result: Array, dtype: Any, xp: ModuleType) -> Array:
+    """Round `result` to `dtype`, sending values that overflow it to +-inf.
+
+    NumPy warns when a cast overflows; values at or beyond the rounding
+    threshold of `dtype` are therefore turned into infinities first, which the
+    cast then keeps silently.
+    """
+    if result.dtype == dtype:
+        return result
+    finfo = xp.finfo(dtype)
+    largest, eps = float(finfo.max), float(finfo.eps)
+    threshold = largest + largest / (2 - eps) * eps / 2
+    result = xp.where(result >= threshold, math.inf, result)
+    result = xp.where(result <= -threshold, -math.inf, result)
+    return xp.astype(result, dtype)
