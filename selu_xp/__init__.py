@@ -7,6 +7,7 @@ and return an array of the same library, dtype, shape and device.
 
 from ._activations import elu, elu_derivative, selu, selu_derivative
 from ._constants import SELU_ALPHA, SELU_SCALE
+from ._dispatch import force_generic
 
 __all__ = [
     "SELU_ALPHA",
@@ -14,6 +15,7 @@ __all__ = [
     "__version__",
     "elu",
     "elu_derivative",
+    "force_generic",
     "selu",
     "selu_derivative",
 ]

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from types import ModuleType
 from typing import Any
 
-from . import _generic
+from . import _generic, _native
 from ._constants import SELU_ALPHA, SELU_SCALE, check_parameter, scaled_alpha
+from ._dispatch import generic_forced
 from ._validation import float_namespace
 
 __all__ = ["elu", "elu_derivative", "selu", "selu_derivative"]
@@ -83,7 +85,7 @@ def selu(x: Array, /, *, alpha: float = SELU_ALPHA, scale: float = SELU_SCALE) -
     """
     xp = float_namespace(x, "selu")
     pos, neg = _selu_coefficients(alpha, scale, "selu")
-    return _generic.elu_family(x, pos, neg, xp=xp)
+    return _compute(x, pos, neg, xp, derivative=False)
 
 
 def selu_derivative(
@@ -142,7 +144,7 @@ def selu_derivative(
     """
     xp = float_namespace(x, "selu_derivative")
     pos, neg = _selu_coefficients(alpha, scale, "selu_derivative")
-    return _generic.elu_family_derivative(x, pos, neg, xp=xp)
+    return _compute(x, pos, neg, xp, derivative=True)
 
 
 def elu(x: Array, /, alpha: float = 1.0) -> Array:
@@ -201,7 +203,7 @@ def elu(x: Array, /, alpha: float = 1.0) -> Array:
     """
     xp = float_namespace(x, "elu")
     a = check_parameter(alpha, "alpha", "elu")
-    return _generic.elu_family(x, 1.0, a, xp=xp)
+    return _compute(x, 1.0, a, xp, derivative=False)
 
 
 def elu_derivative(x: Array, /, alpha: float = 1.0) -> Array:
@@ -242,7 +244,7 @@ def elu_derivative(x: Array, /, alpha: float = 1.0) -> Array:
     """
     xp = float_namespace(x, "elu_derivative")
     a = check_parameter(alpha, "alpha", "elu_derivative")
-    return _generic.elu_family_derivative(x, 1.0, a, xp=xp)
+    return _compute(x, 1.0, a, xp, derivative=True)
 
 
 def _selu_coefficients(alpha: float, scale: float, func: str) -> tuple[float, float]:
@@ -250,3 +252,16 @@ def _selu_coefficients(alpha: float, scale: float, func: str) -> tuple[float, fl
     a = check_parameter(alpha, "alpha", func)
     s = check_parameter(scale, "scale", func)
     return s, scaled_alpha(a, s)
+
+
+def _compute(
+    x: Array, pos: float, neg: float, xp: ModuleType, *, derivative: bool
+) -> Array:
+    """Run the fast path for `xp` if there is one and it is not disabled."""
+    if not generic_forced():
+        fast = _native.lookup(xp, derivative)
+        if fast is not None:
+            return fast(x, pos, neg, xp=xp)
+    if derivative:
+        return _generic.elu_family_derivative(x, pos, neg, xp=xp)
+    return _generic.elu_family(x, pos, neg, xp=xp)
