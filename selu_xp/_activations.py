@@ -140,7 +140,7 @@ def selu_derivative(
     >>> import numpy as np
     >>> from selu_xp import selu_derivative
     >>> selu_derivative(np.asarray([-50.0, 0.0, 3.0]))
-    array([3.39643283e-22, 1.75809934e+00, 1.05070099e+00])
+    array([3.39093384e-22, 1.75809934e+00, 1.05070099e+00])
     """
     xp = float_namespace(x, "selu_derivative")
     pos, neg = _selu_coefficients(alpha, scale, "selu_derivative")
