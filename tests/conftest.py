@@ -6,6 +6,8 @@ from collections.abc import Iterator
 
 import pytest
 
+from selu_xp import force_generic
+
 from ._backends import BACKENDS, Backend, active
 
 
@@ -30,3 +32,10 @@ def backend_dtype(request: pytest.FixtureRequest) -> Iterator[tuple[Backend, str
     b, dt = request.param
     with active(b):
         yield b, dt
+
+
+@pytest.fixture(params=["fast", "generic"])
+def path(request: pytest.FixtureRequest) -> Iterator[str]:
+    """Run the test on the backend's fast path and, forced, on the generic path."""
+    with force_generic(request.param == "generic"):
+        yield request.param
