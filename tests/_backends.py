@@ -15,6 +15,7 @@ from types import ModuleType
 from typing import Any
 
 import numpy as np
+import pytest
 
 Array = Any
 
@@ -69,8 +70,11 @@ class Backend:
             x = self._to_backend(self.library, a.astype(np.float32), self.device)
             xp = self.xp
             return xp.astype(x, self._half(xp, dtype))
+        if dtype is None and a.dtype == np.float64 and not self.float64:
+            dtype = "float32"
         if dtype is not None:
-            a = a.astype(dtype)
+            with np.errstate(over="ignore"):
+                a = a.astype(dtype)
         return self._to_backend(self.library, a, self.device)
 
     def to_numpy(self, x: Array) -> np.ndarray:
@@ -246,3 +250,19 @@ def active(backend: Backend) -> Iterator[Backend]:
     """Enter `backend`'s context (JAX with 64-bit types enabled)."""
     with backend.context():
         yield backend
+
+
+def _param(backend: Backend, value: object, id: str) -> Any:
+    reason = backend.skip_reason()
+    marks = [pytest.mark.skip(reason=reason)] if reason else []
+    return pytest.param(value, id=id, marks=marks)
+
+
+def backend_params(backends: list[Backend]) -> list[Any]:
+    """Pytest params for `backends`, each skipped (with why) when unusable."""
+    return [_param(b, b, b.id) for b in backends]
+
+
+def backend_dtype_params(backends: list[Backend]) -> list[Any]:
+    """Pytest params for every (backend, dtype) pair the backends offer."""
+    return [_param(b, (b, dt), f"{b.id}-{dt}") for b in backends for dt in b.dtypes()]

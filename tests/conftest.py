@@ -8,25 +8,17 @@ import pytest
 
 from selu_xp import force_generic
 
-from ._backends import BACKENDS, Backend, active
+from ._backends import BACKENDS, Backend, active, backend_dtype_params, backend_params
 
 
-def _param(backend: Backend, value: object, id: str) -> object:
-    reason = backend.skip_reason()
-    marks = [pytest.mark.skip(reason=reason)] if reason else []
-    return pytest.param(value, id=id, marks=marks)
-
-
-@pytest.fixture(params=[_param(b, b, b.id) for b in BACKENDS])
+@pytest.fixture(params=backend_params(BACKENDS))
 def backend(request: pytest.FixtureRequest) -> Iterator[Backend]:
     """Every backend of the matrix, on its device; skipped only when unusable."""
     with active(request.param) as b:
         yield b
 
 
-@pytest.fixture(
-    params=[_param(b, (b, dt), f"{b.id}-{dt}") for b in BACKENDS for dt in b.dtypes()]
-)
+@pytest.fixture(params=backend_dtype_params(BACKENDS))
 def backend_dtype(request: pytest.FixtureRequest) -> Iterator[tuple[Backend, str]]:
     """Every (backend, floating dtype) pair that the backend offers."""
     b, dt = request.param

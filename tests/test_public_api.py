@@ -1,0 +1,53 @@
+"""The public namespace is exactly what __all__ says."""
+
+from __future__ import annotations
+
+import inspect
+
+import selu_xp
+
+PUBLIC = {
+    "SELU_ALPHA",
+    "SELU_SCALE",
+    "__version__",
+    "elu",
+    "elu_derivative",
+    "force_generic",
+    "selu",
+    "selu_derivative",
+}
+
+
+def test_all_lists_exactly_the_public_names() -> None:
+    assert set(selu_xp.__all__) == PUBLIC
+    assert list(selu_xp.__all__) == sorted(selu_xp.__all__)
+    exported = {
+        name
+        for name, value in vars(selu_xp).items()
+        if not name.startswith("_") and not inspect.ismodule(value)
+    }
+    assert exported == PUBLIC - {"__version__"}
+
+
+def test_public_functions_have_numpydoc_docstrings() -> None:
+    for name in selu_xp.__all__:
+        obj = getattr(selu_xp, name)
+        if callable(obj):
+            doc = inspect.getdoc(obj) or ""
+            for section in ("Parameters", "Examples"):
+                assert f"\n{section}\n---" in doc, f"{name} lacks {section}"
+
+
+def test_signatures_are_the_documented_ones() -> None:
+    sig = inspect.signature(selu_xp.selu)
+    assert [(p.name, p.kind) for p in sig.parameters.values()][:3] == [
+        ("x", inspect.Parameter.POSITIONAL_ONLY),
+        ("alpha", inspect.Parameter.KEYWORD_ONLY),
+        ("scale", inspect.Parameter.KEYWORD_ONLY),
+    ]
+    sig = inspect.signature(selu_xp.elu)
+    assert [(p.name, p.kind) for p in sig.parameters.values()][:2] == [
+        ("x", inspect.Parameter.POSITIONAL_ONLY),
+        ("alpha", inspect.Parameter.POSITIONAL_OR_KEYWORD),
+    ]
+    assert sig.parameters["alpha"].default == 1.0
