@@ -80,7 +80,8 @@ def ulps(y: np.ndarray, hi: np.ndarray, lo: np.ndarray, dtype: str) -> np.ndarra
     """|y - (hi + lo)| in ULPs of `dtype` at the reference."""
     _, exp = np.frexp(hi)
     spacing = np.ldexp(1.0, exp - 1 - _NMANT[dtype])
-    return np.abs((y.astype(np.float64) - hi) - lo) / spacing
+    err: np.ndarray = np.abs((y.astype(np.float64) - hi) - lo) / spacing
+    return err
 
 
 @dataclass(frozen=True)
@@ -246,7 +247,8 @@ def run() -> tuple[list[Row], list[str]]:
 
 def _ulp_diff(y: np.ndarray, z: np.ndarray, dtype: str) -> np.ndarray:
     spacing = np.spacing(np.abs(z).astype(dtype)).astype(np.float64)
-    return np.abs(y.astype(np.float64) - z.astype(np.float64)) / spacing
+    diff: np.ndarray = np.abs(y.astype(np.float64) - z.astype(np.float64)) / spacing
+    return diff
 
 
 def format_table(rows: list[Row]) -> str:
