@@ -205,3 +205,17 @@ def test_derivative_matches_finite_differences(backend: Backend, path: str) -> N
     y = selu_derivative(backend.asarray(values))
     rtol = 1e-6 if y.dtype == backend.xp.float64 else 1e-5
     np.testing.assert_allclose(backend.to_numpy(y), fd, rtol=rtol, atol=0)
+
+
+@pytest.mark.parametrize("func", FUNCTIONS, ids=ids)
+def test_strided_views(backend: Backend, func: Any, path: str) -> None:
+    """Sliced (non-contiguous) inputs give the values of their contiguous copies."""
+    values = np.linspace(-6, 6, 120).reshape(10, 12)
+    x = backend.asarray(values)
+    view = x[::2, 1::3]
+    got = backend.to_numpy(func(view))
+    want = backend.to_numpy(
+        func(backend.asarray(np.ascontiguousarray(values[::2, 1::3])))
+    )
+    np.testing.assert_array_equal(got, want)
+    assert tuple(func(view).shape) == (5, 4)
