@@ -113,7 +113,9 @@ def alpha_dropout(
     once; kept units are computed as ``a * x + b`` in float64 where the device
     has it and rounded once to the dtype of `x`.  A dropped unit takes that
     value whatever `x` holds there, NaN included.  The input is never
-    modified.
+    modified.  With a seed, the mask of the portable stream is
+    ``numpy.random.default_rng(rng).random(mask_shape) < 1 - rate`` (True
+    keeps), drawn on the host and moved to the device of `x`.
 
     References
     ----------
