@@ -148,9 +148,10 @@ def _native(rng: object, xp: ModuleType, device: Any, func: str) -> Source | Non
 
 def _check_backend(kind: str, ok: bool, xp: ModuleType, func: str) -> None:
     if not ok:
+        library = xp.__name__.removeprefix("array_api_compat.")
         msg = (
             f"{func}() got a {kind} as rng, but the output is an array of "
-            f"{xp.__name__.removeprefix('array_api_compat.')}. Pass that library's own generator, or an int seed or "
+            f"{library}. Pass that library's own generator, or an int seed or "
             "numpy.random.Generator for numbers that are the same on every backend."
         )
         raise TypeError(msg)
