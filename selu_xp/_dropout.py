@@ -115,7 +115,9 @@ def alpha_dropout(
     value whatever `x` holds there, NaN included.  The input is never
     modified.  With a seed, the mask of the portable stream is
     ``numpy.random.default_rng(rng).random(mask_shape) < 1 - rate`` (True
-    keeps), drawn on the host and moved to the device of `x`.
+    keeps), drawn on the host and moved to the device of `x`.  Under
+    ``jax.jit`` pass a PRNG key: a seed or ``None`` is drawn once, when the
+    function is traced, and the compiled function then reuses that mask.
 
     References
     ----------

@@ -10,6 +10,7 @@ and the activations agree with the NumPy backend's.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from typing import Any
 
@@ -65,9 +66,16 @@ _CACHE: dict[str, dict[str, list[np.ndarray]]] = {}
 def activations(backend: Backend) -> dict[str, list[np.ndarray]]:
     """`forward` on `backend`, computed once per test session."""
     if backend.id not in _CACHE:
-        with active(backend):
+        with active(backend), _full_float32_matmul(backend):
             _CACHE[backend.id] = forward(backend)
     return _CACHE[backend.id]
+
+
+def _full_float32_matmul(backend: Backend) -> contextlib.AbstractContextManager[Any]:
+    """JAX may multiply float32 matrices in reduced precision on GPUs; not here."""
+    if backend.module == "jax":
+        return backend.library.default_matmul_precision("highest")  # type: ignore[no-any-return]
+    return contextlib.nullcontext()
 
 
 def numpy_backend() -> Backend:
