@@ -98,8 +98,8 @@ def alpha_dropout(
         generator, or one on another device).
     ValueError
         If `rate` is not in ``[0, 1)``, a parameter is not finite, `variance`
-        is not positive, or `noise_shape` does not broadcast to the shape of
-        `x`.
+        is not positive, `noise_shape` does not broadcast to the shape of
+        `x`, or `rng` is a seed NumPy refuses (negative).
 
     See Also
     --------

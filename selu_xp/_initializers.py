@@ -90,8 +90,8 @@ def lecun_normal(
         another device).
     ValueError
         If `shape` has fewer than two axes or a negative size, an axis is out
-        of range or `in_axis` equals `out_axis`, ``fan_in`` is 0, or
-        `distribution` is unknown.
+        of range or `in_axis` equals `out_axis`, ``fan_in`` is 0,
+        `distribution` is unknown, or `rng` is a seed NumPy refuses (negative).
 
     See Also
     --------
