@@ -8,16 +8,22 @@ and return an array of the same library, dtype, shape and device.
 from ._activations import elu, elu_derivative, selu, selu_derivative
 from ._constants import SELU_ALPHA, SELU_SCALE
 from ._dispatch import force_generic
+from ._dropout import alpha_dropout
+from ._initializers import lecun_normal
+from ._parameters import selu_parameters
 
 __all__ = [
     "SELU_ALPHA",
     "SELU_SCALE",
     "__version__",
+    "alpha_dropout",
     "elu",
     "elu_derivative",
     "force_generic",
+    "lecun_normal",
     "selu",
     "selu_derivative",
+    "selu_parameters",
 ]
 
 __version__ = "0.1.0"

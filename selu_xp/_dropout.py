@@ -1,0 +1,243 @@
+"""Alpha dropout: dropout that keeps a self-normalizing network normalized."""
+
+from __future__ import annotations
+
+import decimal
+from collections.abc import Sequence
+from decimal import Decimal
+from functools import lru_cache
+from numbers import Integral
+from types import ModuleType
+from typing import Any
+
+from ._compat import device
+from ._constants import SELU_ALPHA, SELU_SCALE, check_parameter
+from ._generic import _narrow, _working_dtype
+from ._random import source
+from ._validation import float_namespace
+
+__all__ = ["alpha_dropout"]
+
+Array = Any
+
+# The paper's constants as printed, for the exact product alpha * scale.
+_PAPER_ALPHA = "1.6732632423543772848170429916717"
+_PAPER_SCALE = "1.0507009873554804934193349852946"
+
+
+def alpha_dropout(
+    x: Array,
+    /,
+    rate: float,
+    *,
+    rng: Any = None,
+    noise_shape: Sequence[int | None] | None = None,
+    training: bool = True,
+    alpha: float = SELU_ALPHA,
+    scale: float = SELU_SCALE,
+    mean: float = 0.0,
+    variance: float = 1.0,
+) -> Array:
+    r"""Alpha dropout: drop units to SELU's saturation value, keep the moments.
+
+    Each unit is dropped with probability `rate` and set to
+    :math:`\alpha' = -\lambda\alpha`, the value `selu` saturates to; then the
+    affine map :math:`a y + b` restores the fixed point's mean and variance
+    (Klambauer et al. 2017, section "New Dropout Technique"):
+
+    .. math::
+
+        a = \sqrt{\frac{\nu}{q\left((1-q)(\alpha'-\mu)^2 + \nu\right)}}, \qquad
+        b = \mu - a\left(q\mu + (1-q)\alpha'\right)
+
+    with keep probability :math:`q = 1 - \text{rate}` and fixed point
+    :math:`(\mu, \nu) =` (`mean`, `variance`).  For the default point
+    ``(0, 1)`` these are the paper's
+    :math:`a = ((1-\text{rate})(1+\text{rate}\,\alpha'^2))^{-1/2}` and
+    :math:`b = -a\alpha'\,\text{rate}`.
+
+    Parameters
+    ----------
+    x : array
+        Activations of a SELU network, of any array API library, with a real
+        floating-point dtype.
+    rate : float
+        Probability of dropping each unit, ``0 <= rate < 1``.
+    rng : None, int, SeedSequence, Generator, or a backend's generator, optional
+        The source of randomness, as in `lecun_normal`: ``None`` for fresh
+        entropy, a seed or `numpy.random.Generator` for the portable stream
+        (the same mask on every backend), or the backend's own generator.
+    noise_shape : sequence of int or None, optional
+        The shape of the dropout mask, broadcast against `x`: one entry per
+        axis of `x`, each ``None`` (the size of `x` along that axis), that
+        size, or 1 to share the mask along that axis.  For example
+        ``(None, 1, 1, None)`` on ``(batch, height, width, channels)`` drops
+        whole feature maps.  Default: the shape of `x`.
+    training : bool, optional
+        If False, `x` is returned unchanged; default True.
+    alpha, scale : float, optional
+        The SELU parameters of the network; defaults `SELU_ALPHA` and
+        `SELU_SCALE`.
+    mean, variance : float, optional
+        The fixed point the network normalizes to (see `selu_parameters`);
+        defaults 0 and 1.
+
+    Returns
+    -------
+    array
+        The result, with the namespace, device, dtype and shape of `x`.  When
+        ``rate == 0`` or ``training`` is False this is `x` itself (not a
+        copy) and nothing is drawn.
+
+    Raises
+    ------
+    TypeError
+        If `x` is not a real floating-point array, a parameter is not a real
+        number, `training` is not a bool, `noise_shape` is not a sequence of
+        integers or None, or `rng` is not accepted (another backend's
+        generator, or one on another device).
+    ValueError
+        If `rate` is not in ``[0, 1)``, a parameter is not finite, `variance`
+        is not positive, `noise_shape` does not broadcast to the shape of
+        `x`, or `rng` is a seed NumPy refuses (negative).
+
+    See Also
+    --------
+    selu, lecun_normal, selu_parameters
+
+    Notes
+    -----
+    The coefficients :math:`a`, :math:`b` and the value of dropped units,
+    :math:`a\alpha' + b`, are computed in 60-digit decimal arithmetic (from
+    the paper's constants as printed, for the default parameters) and rounded
+    once; kept units are computed as ``a * x + b`` in float64 where the device
+    has it and rounded once to the dtype of `x`.  A dropped unit takes that
+    value whatever `x` holds there, NaN included.  The input is never
+    modified.  With a seed, the mask of the portable stream is
+    ``numpy.random.default_rng(rng).random(mask_shape) < 1 - rate`` (True
+    keeps), drawn on the host and moved to the device of `x`.  Under
+    ``jax.jit`` pass a PRNG key: a seed or ``None`` is drawn once, when the
+    function is traced, and the compiled function then reuses that mask.
+
+    References
+    ----------
+    .. [1] G. Klambauer, T. Unterthiner, A. Mayr and S. Hochreiter,
+       "Self-Normalizing Neural Networks", NeurIPS 2017, :arxiv:`1706.02515`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from selu_xp import alpha_dropout
+    >>> x = np.zeros(8)
+    >>> y = alpha_dropout(x, 0.2, rng=0)
+    >>> sorted(set(y.tolist()))
+    [-1.2361598485763781, 0.3090399621440945]
+
+    Mean and variance stay those of standardized inputs:
+
+    >>> x = np.random.default_rng(1).standard_normal(1_000_000)
+    >>> y = alpha_dropout(x, 0.1, rng=2)
+    >>> round(float(y.mean()), 2), round(float(y.var()), 2)
+    (0.0, 1.0)
+
+    Without training, the input itself comes back:
+
+    >>> alpha_dropout(x, 0.1, training=False) is x
+    True
+    """
+    func = "alpha_dropout"
+    xp = float_namespace(x, func)
+    p = check_parameter(rate, "rate", func)
+    if not 0 <= p < 1:
+        msg = f"{func}() expects 0 <= rate < 1, got {p!r}."
+        raise ValueError(msg)
+    flag: object = training
+    if not isinstance(flag, bool):
+        msg = f"{func}() expects training to be a bool, got {type(training).__name__}."
+        raise TypeError(msg)
+    params = tuple(
+        check_parameter(value, name, func)
+        for name, value in (
+            ("alpha", alpha),
+            ("scale", scale),
+            ("mean", mean),
+            ("variance", variance),
+        )
+    )
+    if params[3] <= 0:
+        msg = f"{func}() expects a positive variance, got {params[3]!r}."
+        raise ValueError(msg)
+    mask_shape = _mask_shape(noise_shape, tuple(x.shape), func)
+    draw = source(rng, xp, device(x), func)
+    if p == 0 or not training:
+        return x
+    a, b, dropped = _coefficients(p, *params)
+    keep = draw.bernoulli(mask_shape, 1.0 - p)
+    return _affine(x, keep, a, b, dropped, xp)
+
+
+def _mask_shape(
+    noise_shape: object, shape: tuple[Any, ...], func: str
+) -> tuple[int, ...]:
+    """The mask's shape: `noise_shape` with ``None`` entries filled in."""
+    if noise_shape is None:
+        entries: list[object] = [None] * len(shape)
+    elif isinstance(noise_shape, Sequence) and all(
+        n is None or (isinstance(n, Integral) and not isinstance(n, bool))
+        for n in noise_shape
+    ):
+        entries = list(noise_shape)
+    else:
+        msg = (
+            f"{func}() expects noise_shape to be a sequence of integers or None, "
+            f"got {noise_shape!r}."
+        )
+        raise TypeError(msg)
+    if len(entries) != len(shape):
+        msg = (
+            f"{func}() expects noise_shape to have one entry per axis of x "
+            f"({len(shape)}), got {noise_shape!r}."
+        )
+        raise ValueError(msg)
+    result = []
+    for n, size in zip(entries, shape, strict=True):
+        if not isinstance(size, int):
+            msg = f"{func}() needs the shape of x to be known, got {shape}."
+            raise ValueError(msg)
+        if n is not None and n not in (1, size):
+            msg = (
+                f"{func}() expects noise_shape to broadcast to the shape of x "
+                f"{shape} (each entry None, 1 or the size of x), got {noise_shape!r}."
+            )
+            raise ValueError(msg)
+        result.append(size if n is None else int(n))
+    return tuple(result)
+
+
+@lru_cache(maxsize=64)
+def _coefficients(
+    rate: float, alpha: float, scale: float, mean: float, variance: float
+) -> tuple[float, float, float]:
+    """``(a, b, a * alpha' + b)``, each correctly rounded from 60 digits."""
+    with decimal.localcontext() as ctx:
+        ctx.prec = 60
+        if alpha == SELU_ALPHA and scale == SELU_SCALE:
+            saturation = -Decimal(_PAPER_ALPHA) * Decimal(_PAPER_SCALE)
+        else:
+            saturation = -Decimal(alpha) * Decimal(scale)
+        m, v = Decimal(mean), Decimal(variance)
+        drop = Decimal(rate)
+        keep = 1 - drop
+        a = (v / (keep * (drop * (saturation - m) ** 2 + v))).sqrt()
+        b = m - a * (keep * m + drop * saturation)
+        dropped = m + a * keep * (saturation - m)
+        return float(a), float(b), float(dropped)
+
+
+def _affine(
+    x: Array, keep: Array, a: float, b: float, dropped: float, xp: ModuleType
+) -> Array:
+    """``a * x + b`` where `keep`, else `dropped`, rounded once to `x`'s dtype."""
+    work = _working_dtype(x, xp)
+    xw = x if x.dtype == work else xp.astype(x, work)
+    return _narrow(xp.where(keep, a * xw + b, dropped), x.dtype, xp)

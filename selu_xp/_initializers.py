@@ -1,0 +1,247 @@
+"""LeCun-normal weight initialization, for every array API library."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from numbers import Integral
+from types import ModuleType
+from typing import Any
+
+import numpy as np
+
+from ._compat import array_namespace
+from ._random import source
+
+__all__ = ["lecun_normal"]
+
+Array = Any
+
+# The standard deviation of the standard normal truncated to [-2, 2].
+TRUNCATED_STD = 0.87962566103423978
+
+_DISTRIBUTIONS = ("truncated_normal", "normal")
+
+
+def lecun_normal(
+    shape: Sequence[int],
+    *,
+    in_axis: int = -2,
+    out_axis: int = -1,
+    distribution: str = "truncated_normal",
+    dtype: Any = None,
+    device: Any = None,
+    rng: Any = None,
+    xp: ModuleType | None = None,
+) -> Array:
+    r"""LeCun-normal initial weights: zero mean, variance ``1 / fan_in``.
+
+    The initialization that self-normalizing networks need (Klambauer et al.
+    2017): with weights of variance :math:`1/n` for :math:`n` inputs per unit,
+    standardized inputs give standardized pre-activations, which `selu` keeps
+    standardized from layer to layer.
+
+    Parameters
+    ----------
+    shape : sequence of int
+        The shape of the weights, at least two axes.
+    in_axis, out_axis : int, optional
+        The axes of the input and output units.  ``fan_in`` is
+        ``shape[in_axis]`` times the product of all other axes except
+        `out_axis` (the receptive field of a convolution kernel).  The defaults
+        ``-2, -1`` fit the JAX and Keras layout ``(*kernel, in, out)``; use
+        ``in_axis=1, out_axis=0`` for PyTorch's ``(out, in, *kernel)``.
+    distribution : {"truncated_normal", "normal"}, optional
+        ``"truncated_normal"`` (default) draws a standard normal cut at
+        :math:`\pm 2` and divides it by 0.87962566103423978, that truncation's
+        standard deviation, so the standard deviation stays
+        :math:`1/\sqrt{\text{fan\_in}}` and every value lies within
+        :math:`\pm 2 / 0.87962566103423978 / \sqrt{\text{fan\_in}}`.
+        ``"normal"`` draws an untruncated normal.
+    dtype : dtype, optional
+        A real floating dtype of the namespace; default its default floating
+        dtype on `device` (float32 for PyTorch and JAX without 64-bit mode,
+        float64 for NumPy, Dask, array-api-strict).
+    device : device, optional
+        Where to put the weights; default the namespace's default device.
+    rng : None, int, SeedSequence, Generator, or a backend's generator, optional
+        The source of randomness.  ``None`` draws fresh entropy.  An ``int``,
+        `numpy.random.SeedSequence`, `numpy.random.BitGenerator` or
+        `numpy.random.Generator` gives the portable stream: the same weights on
+        every backend and device, drawn on the host with NumPy and moved.  A
+        `torch.Generator`, ``cupy.random.Generator`` or JAX PRNG key draws
+        natively on the device (its numbers differ between backends).
+    xp : module, optional
+        The array namespace, or the library itself: ``numpy``, ``torch``,
+        ``cupy``, ``jax.numpy``, ``dask.array``, ``array_api_strict``, or any
+        array API namespace.  Default NumPy.
+
+    Returns
+    -------
+    array
+        Weights of `shape`, `dtype` and namespace `xp`, on `device`.
+
+    Raises
+    ------
+    TypeError
+        If `shape` is not a sequence of integers, `xp` is not an array
+        namespace, `dtype` is not a real floating dtype available on `device`,
+        or `rng` is not accepted (another backend's generator, or one on
+        another device).
+    ValueError
+        If `shape` has fewer than two axes or a negative size, an axis is out
+        of range or `in_axis` equals `out_axis`, ``fan_in`` is 0,
+        `distribution` is unknown, or `rng` is a seed NumPy refuses (negative).
+
+    See Also
+    --------
+    selu, alpha_dropout
+
+    Notes
+    -----
+    With a seed, the portable stream is ``numpy.random.default_rng(rng)``'s
+    ``standard_normal`` values in C order, those beyond :math:`\pm 2` left out
+    for the truncated distribution, multiplied in float64 by the standard
+    deviation and rounded once to the dtype (through float32 for the half
+    dtypes).  The truncated values are clipped to the bound rounded down to the
+    dtype, so that rounding cannot carry one beyond it.  Native generators
+    draw the truncated normal by the inverse distribution function.
+
+    References
+    ----------
+    .. [1] Y. LeCun, L. Bottou, G. B. Orr and K.-R. Mueller, "Efficient
+       BackProp", in Neural Networks: Tricks of the Trade, Springer, 1998.
+    .. [2] G. Klambauer, T. Unterthiner, A. Mayr and S. Hochreiter,
+       "Self-Normalizing Neural Networks", NeurIPS 2017, :arxiv:`1706.02515`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from selu_xp import lecun_normal
+    >>> w = lecun_normal((256, 512), rng=0)
+    >>> w.shape, w.dtype
+    ((256, 512), dtype('float64'))
+    >>> bool(np.abs(w).max() <= 2 / 0.87962566103423978 / np.sqrt(256))
+    True
+    >>> round(float(w.std() * np.sqrt(256)), 2)
+    1.0
+
+    A convolution kernel in PyTorch's layout ``(out, in, height, width)``,
+    here with array-api-strict and float32; ``fan_in = 16 * 3 * 3``:
+
+    >>> import array_api_strict as xs
+    >>> k = lecun_normal((32, 16, 3, 3), in_axis=1, out_axis=0, dtype=xs.float32,
+    ...                  rng=0, xp=xs)
+    >>> k.shape, k.dtype
+    ((32, 16, 3, 3), array_api_strict.float32)
+    """
+    func = "lecun_normal"
+    dims = _check_shape(shape, func)
+    fan_in = _fan_in(dims, in_axis, out_axis, func)
+    if not isinstance(distribution, str) or distribution not in _DISTRIBUTIONS:
+        msg = (
+            f"{func}() expects distribution to be 'truncated_normal' or 'normal', "
+            f"got {distribution!r}."
+        )
+        raise ValueError(msg)
+    ns = resolve_namespace(xp, func)
+    info = ns.__array_namespace_info__()
+    if device is None:
+        device = info.default_device()
+    dtype = _check_dtype(ns, info, dtype, device, func)
+    draw = source(rng, ns, device, func)
+    if distribution == "normal":
+        return draw.normal(dims, 1.0 / math.sqrt(fan_in), dtype)
+    scale = 1.0 / (TRUNCATED_STD * math.sqrt(fan_in))
+    w = draw.truncated_normal(dims, scale, dtype)
+    bound = _round_down(2.0 * scale, ns.finfo(dtype))
+    return ns.clip(w, -bound, bound)
+
+
+def resolve_namespace(xp: object, func: str) -> ModuleType:
+    """The array API namespace for `xp` (a namespace or a library module)."""
+    if xp is None:
+        return array_namespace(np.empty(0))
+    empty = getattr(xp, "empty", None) if isinstance(xp, ModuleType) else None
+    if empty is None:
+        msg = (
+            f"{func}() expects xp to be an array namespace or library module such "
+            f"as numpy, torch, jax.numpy, cupy, dask.array or array_api_strict, "
+            f"got {xp!r}."
+        )
+        raise TypeError(msg)
+    try:
+        return array_namespace(empty((0,)))
+    except TypeError as exc:
+        msg = f"{func}() expects xp to be an array API namespace, got {xp!r}."
+        raise TypeError(msg) from exc
+
+
+def _check_shape(shape: object, func: str) -> tuple[int, ...]:
+    if not isinstance(shape, Sequence) or not all(
+        isinstance(n, Integral) and not isinstance(n, bool) for n in shape
+    ):
+        msg = f"{func}() expects shape to be a tuple of integers, got {shape!r}."
+        raise TypeError(msg)
+    dims = tuple(int(n) for n in shape)
+    if len(dims) < 2 or min(dims) < 0:
+        msg = (
+            f"{func}() expects a shape of at least two non-negative sizes "
+            f"(inputs and outputs), got {dims}."
+        )
+        raise ValueError(msg)
+    return dims
+
+
+def _fan_in(dims: tuple[int, ...], in_axis: object, out_axis: object, func: str) -> int:
+    ndim = len(dims)
+    axes: list[int] = []
+    for name, axis in (("in_axis", in_axis), ("out_axis", out_axis)):
+        if isinstance(axis, bool) or not isinstance(axis, Integral):
+            msg = f"{func}() expects {name} to be an integer, got {axis!r}."
+            raise TypeError(msg)
+        index = int(axis)
+        if not -ndim <= index < ndim:
+            msg = (
+                f"{func}() got {name}={index}, out of range for a shape of {ndim} axes."
+            )
+            raise ValueError(msg)
+        axes.append(index % ndim)
+    if axes[0] == axes[1]:
+        msg = (
+            f"{func}() expects different in_axis and out_axis, got in_axis={in_axis} "
+            f"and out_axis={out_axis} for a shape of {ndim} axes."
+        )
+        raise ValueError(msg)
+    fan_in = math.prod([n for i, n in enumerate(dims) if i != axes[1]])
+    if fan_in == 0:
+        msg = (
+            f"{func}() got fan_in = 0 for shape {dims}; the input axis and the "
+            "receptive-field axes must be non-empty."
+        )
+        raise ValueError(msg)
+    return fan_in
+
+
+def _check_dtype(ns: ModuleType, info: Any, dtype: Any, device: Any, func: str) -> Any:
+    floats = info.dtypes(device=device, kind="real floating")
+    if dtype is None:
+        return info.default_dtypes(device=device)["real floating"]
+    try:
+        ok = ns.isdtype(dtype, "real floating")
+    except (TypeError, ValueError, AttributeError):
+        ok = False
+    if ok and (dtype != ns.float64 or "float64" in floats):
+        return dtype
+    msg = (
+        f"{func}() expects dtype to be a real floating dtype of {ns.__name__} "
+        f"available on device {device}, got {dtype!r}."
+    )
+    raise TypeError(msg)
+
+
+def _round_down(value: float, finfo: Any) -> float:
+    """The largest number of `finfo`'s format that is at most `value` (> 0)."""
+    bits = round(-math.log2(float(finfo.eps)))
+    mantissa, exponent = math.frexp(value)
+    return math.ldexp(math.floor(mantissa * 2.0 ** (bits + 1)), exponent - bits - 1)

@@ -1,0 +1,316 @@
+"""Random numbers on every backend: the one module that branches on `rng`.
+
+The public random functions accept ``rng`` as the Scientific Python
+ecosystem does (SPEC 7), extended to the generators of the array libraries:
+
+* ``None``: fresh, unpredictable entropy.  Backends with their own generator
+  (PyTorch, CuPy, JAX) draw natively on the device; the others draw on the
+  host with NumPy.
+* an ``int``, a `numpy.random.SeedSequence`, `numpy.random.BitGenerator` or
+  `numpy.random.Generator`: the **portable** stream.  The numbers are drawn on
+  the host by ``numpy.random.default_rng(rng)`` in float64, rounded on the
+  host to float32 unless float64 is asked for, moved to the device and then
+  cast to a narrower dtype if one was asked for; they are the same on every
+  backend and device.  A `~numpy.random.Generator` is advanced, as NumPy's own
+  functions advance it.
+* a backend's own generator draws natively on its device, with no transfer
+  from the host: a `torch.Generator` on the array's device, a
+  ``cupy.random.Generator``, or a JAX PRNG key (typed, from
+  ``jax.random.key``, or a raw ``uint32[2]`` key from ``jax.random.PRNGKey``).
+  A JAX key is used as given, not split: the same key gives the same numbers,
+  and splitting is the caller's business as everywhere in JAX.
+
+A generator of another backend than the output's, or on another device, is
+refused with `TypeError`.  Dask has no generator of its own here: its numbers
+are drawn on the host with NumPy (the portable stream) and wrapped in a Dask
+array.
+
+Backends are recognised from ``sys.modules`` and never imported here: if an
+object is a ``torch.Generator``, torch is already imported.
+"""
+
+from __future__ import annotations
+
+import math
+import secrets
+import sys
+from numbers import Integral
+from types import ModuleType
+from typing import Any, Protocol
+
+import numpy as np
+
+from ._compat import is_cupy_namespace, is_jax_namespace, is_torch_namespace
+
+__all__ = ["Source", "describe_rng", "source"]
+
+Array = Any
+
+# P(|Z| <= 2) and the lower tail P(Z < -2) of the standard normal.
+_TRUNCATION = 2.0
+_LOWER_TAIL = 0.5 * math.erfc(_TRUNCATION / math.sqrt(2.0))
+
+
+class Source(Protocol):
+    """A way of drawing random arrays on one backend and device."""
+
+    def normal(self, shape: tuple[int, ...], scale: float, dtype: Any) -> Array:
+        """``scale * N(0, 1)`` samples of `shape` in `dtype`."""
+
+    def truncated_normal(
+        self, shape: tuple[int, ...], scale: float, dtype: Any
+    ) -> Array:
+        """``scale * Z``, ``Z`` standard normal conditioned on ``|Z| <= 2``."""
+
+    def bernoulli(self, shape: tuple[int, ...], p: float) -> Array:
+        """A boolean array of `shape`, each element True with probability `p`."""
+
+
+def source(rng: object, xp: ModuleType, device: Any, func: str) -> Source:
+    """The `Source` for `rng` drawing arrays of namespace `xp` on `device`."""
+    if rng is None:
+        return _fresh(xp, device)
+    if isinstance(rng, bool):
+        raise TypeError(_unknown(rng, func))
+    if isinstance(rng, (Integral, np.random.SeedSequence, np.random.BitGenerator)):
+        seed = int(rng) if isinstance(rng, Integral) else rng
+        try:
+            return _Host(np.random.default_rng(seed), xp, device)
+        except ValueError as exc:
+            msg = f"{func}() cannot seed a generator with rng={rng!r}: {exc}"
+            raise ValueError(msg) from exc
+    if isinstance(rng, np.random.Generator):
+        return _Host(rng, xp, device)
+    native = _native(rng, xp, device, func)
+    if native is None:
+        raise TypeError(_unknown(rng, func))
+    return native
+
+
+def describe_rng() -> str:
+    """One line listing what ``rng`` accepts, for messages."""
+    return (
+        "None, an int, a numpy.random.SeedSequence, BitGenerator or Generator, "
+        "or the output backend's own generator (torch.Generator, "
+        "cupy.random.Generator, a JAX PRNG key)"
+    )
+
+
+def _unknown(rng: object, func: str) -> str:
+    kind = f"{type(rng).__module__}.{type(rng).__qualname__}"
+    return f"{func}() expects rng to be {describe_rng()}; got {kind}."
+
+
+def _fresh(xp: ModuleType, device: Any) -> Source:
+    """Fresh entropy: the backend's own generator where it has one."""
+    if is_torch_namespace(xp):
+        torch = sys.modules["torch"]
+        gen = torch.Generator(device=device)
+        gen.seed()
+        return _Torch(gen, torch, device)
+    if is_cupy_namespace(xp):
+        cupy = sys.modules["cupy"]
+        with device:
+            return _Cupy(cupy.random.default_rng(), cupy, device)
+    if is_jax_namespace(xp):
+        jax = sys.modules["jax"]
+        return _Jax(jax.random.key(secrets.randbits(31)), jax, device)
+    return _Host(np.random.default_rng(), xp, device)
+
+
+def _native(rng: object, xp: ModuleType, device: Any, func: str) -> Source | None:
+    """A backend generator's `Source`, or None if `rng` is no known generator."""
+    torch = sys.modules.get("torch")
+    if torch is not None and isinstance(rng, torch.Generator):
+        _check_backend("torch.Generator", is_torch_namespace(xp), xp, func)
+        _check_device(
+            _torch_device(rng.device, torch), _torch_device(device, torch), func
+        )
+        return _Torch(rng, torch, device)
+    cupy = sys.modules.get("cupy")
+    if cupy is not None and isinstance(rng, cupy.random.Generator):
+        _check_backend("cupy.random.Generator", is_cupy_namespace(xp), xp, func)
+        return _Cupy(rng, cupy, device)
+    jax = sys.modules.get("jax")
+    if jax is not None and isinstance(rng, jax.Array) and _is_key(rng, jax):
+        _check_backend("JAX PRNG key", is_jax_namespace(xp), xp, func)
+        if rng.ndim != (0 if _typed_key(rng, jax) else 1):
+            msg = (
+                f"{func}() expects a single JAX PRNG key, got keys of shape "
+                f"{rng.shape}."
+            )
+            raise TypeError(msg)
+        if device is not None and not isinstance(rng, jax.core.Tracer):
+            _check_device(_one_device(rng.devices()), device, func)
+        return _Jax(rng, jax, device)
+    return None
+
+
+def _check_backend(kind: str, ok: bool, xp: ModuleType, func: str) -> None:
+    if not ok:
+        library = xp.__name__.removeprefix("array_api_compat.")
+        msg = (
+            f"{func}() got a {kind} as rng, but the output is an array of "
+            f"{library}. Pass that library's own generator, or an int seed or "
+            "numpy.random.Generator for numbers that are the same on every backend."
+        )
+        raise TypeError(msg)
+
+
+def _check_device(have: Any, want: Any, func: str) -> None:
+    if have != want:
+        msg = (
+            f"{func}() got a generator on device {have}, but the output is on "
+            f"device {want}. Pass a generator on {want}, or an int seed or "
+            "numpy.random.Generator for numbers drawn on the host."
+        )
+        raise TypeError(msg)
+
+
+def _torch_device(device: Any, torch: ModuleType) -> Any:
+    """`device` as a torch.device with its index filled in."""
+    dev = torch.device(device)
+    if dev.index is None and dev.type != "cpu":
+        module = getattr(torch, dev.type, None)
+        if module is not None and hasattr(module, "current_device"):
+            return torch.device(dev.type, module.current_device())
+    return dev
+
+
+def _one_device(devices: set[Any]) -> Any:
+    return next(iter(devices)) if len(devices) == 1 else devices
+
+
+def _typed_key(rng: Any, jax: ModuleType) -> bool:
+    return bool(jax.dtypes.issubdtype(rng.dtype, jax.dtypes.prng_key))
+
+
+def _is_key(rng: Any, jax: ModuleType) -> bool:
+    """A typed key array, or a raw ``uint32[2]`` key."""
+    if _typed_key(rng, jax):
+        return True
+    return bool(rng.dtype == np.uint32 and rng.shape == (2,))
+
+
+class _Host:
+    """The portable stream: NumPy on the host, then moved to the device."""
+
+    def __init__(self, gen: np.random.Generator, xp: ModuleType, device: Any) -> None:
+        self.gen, self.xp, self.device = gen, xp, device
+
+    def normal(self, shape: tuple[int, ...], scale: float, dtype: Any) -> Array:
+        return self._move(self.gen.standard_normal(shape) * scale, dtype)
+
+    def truncated_normal(
+        self, shape: tuple[int, ...], scale: float, dtype: Any
+    ) -> Array:
+        # Rejection in stream order: the values are the standard normals of
+        # the stream with those beyond +-2 left out.
+        n = math.prod(shape)
+        kept = np.empty(0)
+        while kept.size < n:
+            z = self.gen.standard_normal(max(n - kept.size, 1))
+            kept = np.concatenate([kept, z[np.abs(z) <= _TRUNCATION]])
+        return self._move(kept[:n].reshape(shape) * scale, dtype)
+
+    def bernoulli(self, shape: tuple[int, ...], p: float) -> Array:
+        return self.xp.asarray(self.gen.random(shape) < p, device=self.device)
+
+    def _move(self, values: np.ndarray, dtype: Any) -> Array:
+        xp = self.xp
+        if dtype == xp.float64:
+            return xp.asarray(values, device=self.device)
+        moved = xp.asarray(values.astype(np.float32), device=self.device)
+        return moved if dtype == xp.float32 else xp.astype(moved, dtype)
+
+
+class _Torch:
+    """Native draws with a torch.Generator on its device."""
+
+    def __init__(self, gen: Any, torch: ModuleType, device: Any) -> None:
+        self.gen, self.torch, self.device = gen, torch, device
+
+    def normal(self, shape: tuple[int, ...], scale: float, dtype: Any) -> Array:
+        work = self._work(dtype)
+        z = self.torch.randn(shape, generator=self.gen, dtype=work, device=self.device)
+        return (z * scale).to(dtype)
+
+    def truncated_normal(
+        self, shape: tuple[int, ...], scale: float, dtype: Any
+    ) -> Array:
+        # Inverse CDF: uniform on [Phi(-2), Phi(2)], through the normal quantile.
+        torch = self.torch
+        work = self._work(dtype)
+        u = torch.rand(shape, generator=self.gen, dtype=work, device=self.device)
+        p = _LOWER_TAIL + u * (1.0 - 2.0 * _LOWER_TAIL)
+        z = torch.special.ndtri(p).clamp(-_TRUNCATION, _TRUNCATION)
+        return (z * scale).to(dtype)
+
+    def bernoulli(self, shape: tuple[int, ...], p: float) -> Array:
+        u = self.torch.rand(shape, generator=self.gen, device=self.device)
+        return u < p
+
+    def _work(self, dtype: Any) -> Any:
+        return self.torch.float64 if dtype == self.torch.float64 else self.torch.float32
+
+
+class _Cupy:
+    """Native draws with a cupy.random.Generator on the current device."""
+
+    def __init__(self, gen: Any, cupy: ModuleType, device: Any) -> None:
+        self.gen, self.cupy, self.device = gen, cupy, device
+
+    def normal(self, shape: tuple[int, ...], scale: float, dtype: Any) -> Array:
+        with self.device:
+            z = self.gen.standard_normal(shape, dtype=self._work(dtype))
+            return (z * scale).astype(dtype)
+
+    def truncated_normal(
+        self, shape: tuple[int, ...], scale: float, dtype: Any
+    ) -> Array:
+        from cupyx.scipy import special
+
+        with self.device:
+            u = self.gen.random(shape, dtype=self._work(dtype))
+            p = _LOWER_TAIL + u * (1.0 - 2.0 * _LOWER_TAIL)
+            z = self.cupy.clip(special.ndtri(p), -_TRUNCATION, _TRUNCATION)
+            return (z * scale).astype(dtype)
+
+    def bernoulli(self, shape: tuple[int, ...], p: float) -> Array:
+        with self.device:
+            return self.gen.random(shape) < p
+
+    def _work(self, dtype: Any) -> Any:
+        cupy = self.cupy
+        return cupy.float64 if dtype == cupy.float64 else cupy.float32
+
+
+class _Jax:
+    """Native draws with a JAX PRNG key, placed on the output's device."""
+
+    def __init__(self, key: Any, jax: ModuleType, device: Any) -> None:
+        self.key, self.jax, self.device = key, jax, device
+
+    def normal(self, shape: tuple[int, ...], scale: float, dtype: Any) -> Array:
+        z = self.jax.random.normal(self.key, shape, dtype=self._work(dtype))
+        return self._place((z * scale).astype(dtype))
+
+    def truncated_normal(
+        self, shape: tuple[int, ...], scale: float, dtype: Any
+    ) -> Array:
+        random = self.jax.random
+        work = self._work(dtype)
+        z = random.truncated_normal(self.key, -_TRUNCATION, _TRUNCATION, shape, work)
+        return self._place((z * scale).astype(dtype))
+
+    def bernoulli(self, shape: tuple[int, ...], p: float) -> Array:
+        return self._place(self.jax.random.bernoulli(self.key, p, shape))
+
+    def _work(self, dtype: Any) -> Any:
+        jnp = self.jax.numpy
+        return jnp.float64 if dtype == jnp.float64 else jnp.float32
+
+    def _place(self, x: Array) -> Array:
+        if self.device is None or isinstance(x, self.jax.core.Tracer):
+            return x
+        return self.jax.device_put(x, self.device)
