@@ -10,11 +10,14 @@ PUBLIC = {
     "SELU_ALPHA",
     "SELU_SCALE",
     "__version__",
+    "alpha_dropout",
     "elu",
     "elu_derivative",
     "force_generic",
+    "lecun_normal",
     "selu",
     "selu_derivative",
+    "selu_parameters",
 }
 
 
