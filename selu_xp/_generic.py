@@ -39,10 +39,8 @@ def elu_family(x: Array, pos: float, neg: float, *, xp: ModuleType) -> Array:
     # The expm1 branch only ever sees x <= 0 (so it cannot overflow), and the
     # product branch only ever sees values whose product is finite.
     nonpositive = xp.where(positive, 0.0, xw)
-    if work == x.dtype and _name(work, xp) == "float32":
-        negative_part = neg * _expm1_float32(nonpositive, xp)
-    else:
-        negative_part = neg * xp.expm1(nonpositive)
+    narrow = work == x.dtype and _name(work, xp) == "float32"
+    negative_part = neg * _expm1(nonpositive, xp, polynomial=narrow)
     bound = _overflow_bound(pos, _name(work, xp))
     if bound < math.inf:
         clipped = xp.minimum(xw, xp.asarray(bound, dtype=work, device=device(xw)))
@@ -63,25 +61,33 @@ def elu_family_derivative(x: Array, pos: float, neg: float, *, xp: ModuleType) -
 
 # Taylor coefficients 1/2!, 1/3!, ..., 1/9! of expm1(x) = x + x**2 * q(x).
 _EXPM1_Q = tuple(1 / math.factorial(k) for k in range(2, 10))
-_HALF_LN2 = -0.34657359  # below this, exp(x) - 1 loses nothing to cancellation
+_HALF_LN2 = -0.34657359
 
 
-def _expm1_float32(x: Array, xp: ModuleType) -> Array:
-    """expm1 for float32 ``x <= 0`` when no wider type is available.
+def _expm1(x: Array, xp: ModuleType, *, polynomial: bool) -> Array:
+    """expm1 of ``x <= 0``: ``exp(x) - 1`` far from 0, a careful expm1 near it.
 
-    Backends' own float32 expm1 ranges from about 1 to 4 ULPs (XLA's CPU
-    version is the worst, near 0).  A degree-9 Taylor polynomial for
-    ``|x| <= ln(2)/2``, where its truncation error is below 1e-9 relative, and
-    ``exp(x) - 1`` beyond, keep it within about 1.3 ULPs.
+    Far from 0 (below -1, or -ln(2)/2 with the polynomial) ``exp(x) - 1``
+    loses nothing to cancellation, and its automatic derivative is ``exp(x)``
+    itself.  Autograd differentiates a backend's expm1 through its result,
+    ``expm1(x) + 1``, which cancels to zero (x = -50) or to a few digits
+    (x = -30) there.
+
+    Near 0 it is the backend's expm1, or with `polynomial` (float32 with no
+    wider type to compute in) a degree-9 Taylor polynomial, whose truncation
+    error on ``|x| <= ln(2)/2`` is below 1e-9 relative: backends' own float32
+    expm1 ranges from about 1 to 4.6 ULPs (XLA's CPU version, near 0).
     """
-    far = x < _HALF_LN2
+    far = x < (_HALF_LN2 if polynomial else -1.0)
     near = xp.where(far, 0.0, x)
-    q = _EXPM1_Q[-1]
-    for c in reversed(_EXPM1_Q[:-1]):
-        q = c + near * q
-    poly = near + near * near * q
-    poly = xp.where(near == 0, near, poly)  # keeps -0.0
-    return xp.where(far, xp.exp(xp.where(far, x, 0.0)) - 1.0, poly)
+    if polynomial:
+        q = _EXPM1_Q[-1]
+        for c in reversed(_EXPM1_Q[:-1]):
+            q = c + near * q
+        near_part = xp.where(near == 0, near, near + near * near * q)  # keeps -0.0
+    else:
+        near_part = xp.expm1(near)
+    return xp.where(far, xp.exp(xp.where(far, x, 0.0)) - 1.0, near_part)
 
 
 def _working_dtype(x: Array, xp: ModuleType) -> Any:
