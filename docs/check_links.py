@@ -91,9 +91,12 @@ def broken_links(
                 yield page, link, "points outside the site"
             elif not target.is_file():
                 yield page, link, f"missing file {target.relative_to(root)}"
-            elif fragment and target.suffix == ".html":
-                if fragment not in _parse(target, cache).anchors:
-                    yield page, link, f"no anchor #{fragment} in {target.name}"
+            elif (
+                fragment
+                and target.suffix == ".html"
+                and fragment not in _parse(target, cache).anchors
+            ):
+                yield page, link, f"no anchor #{fragment} in {target.name}"
 
 
 def main(argv: list[str] | None = None) -> int:
