@@ -24,7 +24,7 @@ ROOT = DOCS.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(DOCS))
 
-from _ext import benchmark_page, changelog_page, public_names  # noqa: E402
+from _ext import benchmark_page, changelog_page, constant_docs, public_names  # noqa: E402
 
 import selu_xp  # noqa: E402
 
@@ -69,8 +69,11 @@ if not HAS_TOOLKIT:
     exclude_patterns += [f"generated/selu_xp.{name}.rst" for name in TOOLKIT_NAMES]
 default_role = "py:obj"
 nitpicky = False
-pygments_style = "sphinx"
-pygments_dark_style = "monokai"
+
+# MathJax comes from a CDN by default.  For reading a build offline, point this
+# at a local copy (a URL, or a path relative to the site's _static folder).
+if os.environ.get("SELU_XP_DOCS_MATHJAX"):
+    mathjax_path = os.environ["SELU_XP_DOCS_MATHJAX"]
 
 myst_enable_extensions = ["colon_fence", "dollarmath", "amsmath", "deflist"]
 myst_heading_anchors = 3
@@ -161,6 +164,7 @@ benchmark_page.write(RESULTS, DOCS / "generated" / "include" / "benchmarks.md")
 def setup(app):  # type: ignore[no-untyped-def]
     """Connect the checks and fallbacks of the local extensions."""
     app.connect("env-check-consistency", public_names.check_documented)
+    app.connect("autodoc-process-docstring", constant_docs.use_definition_docs)
     app.connect("builder-inited", benchmark_page.report_problems)
     app.connect("source-read", changelog_page.fallback_if_missing)
     app.connect("source-read", _toolkit_placeholder)

@@ -45,7 +45,7 @@ def moments(m, v, alpha=ALPHA, scale=SCALE):
 fig, (left, right) = plt.subplots(1, 2, figsize=(9.0, 3.8))
 
 # Left: the map g over a grid of (mu, nu); with normalized weights z ~ N(0, nu).
-mu, nu = np.meshgrid(np.linspace(-0.6, 0.6, 13), np.linspace(0.4, 2.0, 13))
+mu, nu = np.meshgrid(np.linspace(-0.6, 0.6, 9), np.linspace(0.4, 2.0, 9))
 new_mu, new_nu = moments(np.zeros_like(nu), nu)
 left.quiver(
     mu,
@@ -54,15 +54,15 @@ left.quiver(
     new_nu - nu,
     angles="xy",
     scale_units="xy",
-    scale=1,
+    scale=2,
     width=0.004,
     color="tab:blue",
     alpha=0.8,
 )
 left.plot([0.0], [1.0], "o", color="tab:red", ms=7, label="fixed point (0, 1)")
-left.set_xlabel("mean of the layer's inputs, mu")
-left.set_ylabel("variance of the layer's inputs, nu")
-left.set_title("One SELU layer maps (mu, nu) to g(mu, nu)")
+left.set_xlabel(r"mean $\mu$ of the layer's inputs")
+left.set_ylabel(r"variance $\nu$ of the layer's inputs")
+left.set_title(r"One layer: $(\mu, \nu) \mapsto g(\mu, \nu)$ (arrows at half length)")
 left.legend(loc="upper right", fontsize=8)
 left.grid(alpha=0.3)
 
@@ -72,7 +72,7 @@ for start in (0.25, 0.5, 1.5, 2.5, 4.0):
     v = [start]
     for _ in layers[1:]:
         v.append(float(moments(0.0, v[-1])[1]))
-    right.plot(layers, v, marker=".", label=f"nu_0 = {start}")
+    right.plot(layers, v, marker=".", label=rf"$\nu_0$ = {start}")
 right.axhline(1.0, color="tab:red", lw=1, ls="--")
 right.set_xlabel("layer")
 right.set_ylabel("variance of the activations")
