@@ -63,7 +63,7 @@ extensions = [
 ]
 source_suffix = {".md": "markdown", ".rst": "restructuredtext"}
 root_doc = "index"
-exclude_patterns = ["_build", "generated/include/**", "plots/**", "README*"]
+exclude_patterns = ["_build", "plots/**", "README*"]
 if not HAS_TOOLKIT:
     # Stale pages that autosummary wrote in a checkout that had the toolkit.
     exclude_patterns += [f"generated/selu_xp.{name}.rst" for name in TOOLKIT_NAMES]
@@ -154,18 +154,14 @@ copybutton_prompt_text = r">>> |\.\.\. |\$ "
 copybutton_prompt_is_regexp = True
 copybutton_only_copy_prompt_lines = True
 
-# -- Generated includes -------------------------------------------------------
-# The performance page shows the benchmark suite's results if they exist; the
-# text is written here, before Sphinx reads any source.
-RESULTS = ROOT / "benchmarks" / "results"
-benchmark_page.write(RESULTS, DOCS / "generated" / "include" / "benchmarks.md")
-
 
 def setup(app):  # type: ignore[no-untyped-def]
     """Connect the checks and fallbacks of the local extensions."""
     app.connect("env-check-consistency", public_names.check_documented)
     app.connect("autodoc-process-docstring", constant_docs.use_definition_docs)
-    app.connect("builder-inited", benchmark_page.report_problems)
+    # The performance page shows benchmarks/results/ if the suite has run.
+    app.connect("source-read", benchmark_page.insert_results)
+    app.connect("env-get-outdated", benchmark_page.always_reread)
     app.connect("source-read", changelog_page.fallback_if_missing)
     app.connect("source-read", _toolkit_placeholder)
 

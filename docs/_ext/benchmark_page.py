@@ -9,9 +9,9 @@ JSON is read loosely so that the page survives small changes of its layout:
   ``rows``, ``measurements``, ``benchmarks``), each with a backend, an
   implementation, a dtype, a size and a time (see `FIELD_KEYS`).
 
-`write` produces the Markdown that ``performance.md`` includes: the metadata,
-a figure drawn by ``plots/benchmarks.py`` from the same records, and the
-suite's own Markdown table, or a note when there are no results.
+`insert_results` puts Markdown in place of `MARKER` on the performance page:
+the metadata, a figure drawn by ``plots/benchmarks.py`` from the same records,
+and the suite's own Markdown table, or a note when there are no results.
 """
 
 from __future__ import annotations
@@ -58,8 +58,6 @@ TIME_KEYS = {
     "median_ns": 1e-9,
 }
 ITEMSIZE = {"float16": 2, "bfloat16": 2, "float32": 4, "float64": 8}
-
-_problems: list[str] = []
 
 
 def _first(mapping: dict[str, Any], keys: tuple[str, ...]) -> Any:
@@ -128,7 +126,7 @@ def _describe(value: Any) -> str:
     if value is None:
         return "not recorded"
     if isinstance(value, dict):
-        return ", ".join(f"{k} {v}" for k, v in value.items())
+        return "; ".join(f"{k}: {v}" for k, v in value.items())
     if isinstance(value, list):
         return ", ".join(str(v) for v in value)
     return str(value)
@@ -143,9 +141,18 @@ below and rebuild the documentation to see the tables and plots here.
 """
 
 
-def write(results_dir: Path, target: Path) -> None:
-    """Write the Markdown for the results section of the performance page."""
-    target.parent.mkdir(parents=True, exist_ok=True)
+MARKER = "<!-- The benchmark results are inserted here at build time. -->"
+RESULTS_DIR = Path(__file__).resolve().parents[2] / "benchmarks" / "results"
+
+
+def insert_results(app: Any, docname: str, source: list[str]) -> None:
+    """Replace `MARKER` on the performance page by the results section."""
+    if docname == "performance" and MARKER in source[0]:
+        source[0] = source[0].replace(MARKER, results_markdown(RESULTS_DIR))
+
+
+def results_markdown(results_dir: Path) -> str:
+    """The Markdown for the results section of the performance page."""
     json_path = results_dir / "results.json"
     md_path = results_dir / "results.md"
     parts: list[str] = []
@@ -155,7 +162,9 @@ def write(results_dir: Path, target: Path) -> None:
         try:
             meta, records = load(json_path)
         except (ValueError, OSError) as exc:
-            _problems.append(f"benchmark results not shown: {exc}")
+            logger.warning(
+                "benchmark results not shown: %s", exc, location="performance"
+            )
             parts.append(
                 ":::{warning}\nThe benchmark results could not be read, "
                 "so no plot is shown.\n:::\n"
@@ -181,9 +190,7 @@ def write(results_dir: Path, target: Path) -> None:
     if md_path.is_file():
         table = md_path.read_text(encoding="utf-8")
         parts.append("### The suite's table\n\n" + _demote_headings(table))
-    text = "\n".join(parts)
-    if not target.is_file() or target.read_text(encoding="utf-8") != text:
-        target.write_text(text, encoding="utf-8")
+    return "\n".join(parts)
 
 
 def _demote_headings(markdown: str) -> str:
@@ -210,7 +217,8 @@ def _demote_headings(markdown: str) -> str:
     return "\n".join(out) + "\n"
 
 
-def report_problems(app: Any) -> None:
-    """Emit the problems met while reading the results as Sphinx warnings."""
-    for problem in _problems:
-        logger.warning(problem)
+def always_reread(
+    app: Any, env: Any, added: Any, changed: Any, removed: Any
+) -> list[str]:
+    """Re-read the performance page on every build: the results may have changed."""
+    return ["performance"] if "performance" in env.found_docs else []

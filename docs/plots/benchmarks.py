@@ -15,8 +15,14 @@ meta, records = load(RESULTS / "results.json")
 
 dtypes = sorted({r["dtype"] for r in records})
 fig, axes = plt.subplots(
-    1, len(dtypes), figsize=(4.6 * len(dtypes), 3.8), squeeze=False, sharey=True
+    1,
+    len(dtypes),
+    figsize=(4.6 * len(dtypes), 4.6),
+    squeeze=False,
+    sharey=True,
+    layout="constrained",
 )
+handles = {}
 for ax, dtype in zip(axes[0], dtypes, strict=True):
     series = {}
     for r in records:
@@ -27,10 +33,14 @@ for ax, dtype in zip(axes[0], dtypes, strict=True):
             series.setdefault(key, []).append((r["size"], r["gbps"]))
     for key, points in sorted(series.items()):
         points.sort()
-        ax.plot(*zip(*points, strict=True), marker=".", label=key)
+        (line,) = ax.plot(*zip(*points, strict=True), marker=".", label=key)
+        handles.setdefault(key, line)
     ax.set_xscale("log")
+    ax.set_yscale("log")
     ax.set_xlabel("elements")
     ax.set_title(dtype)
     ax.grid(alpha=0.3, which="both")
-    ax.legend(fontsize=7)
 axes[0][0].set_ylabel("effective GB/s (read + write)")
+fig.legend(
+    handles.values(), handles.keys(), loc="outside lower center", ncols=3, fontsize=8
+)
