@@ -9,8 +9,8 @@ defines the constant.
 
 from __future__ import annotations
 
-import pkgutil
 from functools import cache
+from pathlib import Path
 from typing import Any
 
 from sphinx.errors import PycodeError
@@ -23,9 +23,14 @@ import selu_xp
 def _attribute_docs() -> dict[str, list[str]]:
     """Doc-comments of the module-level names of selu_xp's submodules."""
     docs: dict[str, list[str]] = {}
-    for info in pkgutil.iter_modules(selu_xp.__path__, prefix="selu_xp."):
+    # Parsed from the source files, never imported (``__main__`` runs a report).
+    for path in sorted(Path(selu_xp.__file__).parent.glob("_*.py")):
+        if path.stem in {"__init__", "__main__"}:
+            continue
         try:
-            found = ModuleAnalyzer.for_module(info.name).find_attr_docs()
+            found = ModuleAnalyzer.for_file(
+                str(path), f"selu_xp.{path.stem}"
+            ).find_attr_docs()
         except PycodeError:
             continue
         for (scope, name), lines in found.items():
