@@ -30,10 +30,10 @@ import selu_xp  # noqa: E402
 
 # -- The self-normalizing toolkit --------------------------------------------
 # These public names are documented on a page of their own (api/toolkit.md).
-# While they are not in the library yet, that page shows a short note instead
-# of its tables, and the examples that need them are skipped.  Once they are
-# merged, set this to True: from then on a missing name fails the build.
-REQUIRE_TOOLKIT = False
+# With REQUIRE_TOOLKIT a missing name fails the build.  Set to False, a build
+# of a checkout without them shows a short note on that page instead of its
+# tables and skips the examples that need them.
+REQUIRE_TOOLKIT = True
 TOOLKIT_NAMES = ("alpha_dropout", "lecun_normal", "selu_parameters")
 HAS_TOOLKIT = all(hasattr(selu_xp, name) for name in TOOLKIT_NAMES)
 if REQUIRE_TOOLKIT and not HAS_TOOLKIT:
