@@ -1,0 +1,179 @@
+"""Sphinx configuration for the selu_xp documentation.
+
+Build the site (offline, warnings as errors) from the repository root with::
+
+    python -m sphinx -W --keep-going -b html docs docs/_build/html
+
+and run every example on it with::
+
+    python -m sphinx -W --keep-going -b doctest docs docs/_build/doctest
+
+Set ``SELU_XP_DOCS_INTERSPHINX=1`` to link to the NumPy, PyTorch, JAX, CuPy,
+Dask and array API documentation; that needs network access to fetch their
+inventories, so it is off by default and the build never depends on it.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+DOCS = Path(__file__).resolve().parent
+ROOT = DOCS.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(DOCS))
+
+from _ext import benchmark_page, changelog_page, constant_docs, public_names  # noqa: E402
+
+import selu_xp  # noqa: E402
+
+# -- The self-normalizing toolkit --------------------------------------------
+# These public names are documented on a page of their own (api/toolkit.md).
+# With REQUIRE_TOOLKIT a missing name fails the build.  Set to False, a build
+# of a checkout without them shows a short note on that page instead of its
+# tables and skips the examples that need them.
+REQUIRE_TOOLKIT = True
+TOOLKIT_NAMES = ("alpha_dropout", "lecun_normal", "selu_parameters")
+HAS_TOOLKIT = all(hasattr(selu_xp, name) for name in TOOLKIT_NAMES)
+if REQUIRE_TOOLKIT and not HAS_TOOLKIT:
+    missing = [name for name in TOOLKIT_NAMES if not hasattr(selu_xp, name)]
+    msg = f"selu_xp lacks {', '.join(missing)}, which the documentation requires."
+    raise RuntimeError(msg)
+
+# -- Project ------------------------------------------------------------------
+project = "selu_xp"
+author = "The selu_xp developers"
+copyright = "2026, The selu_xp developers"
+release = selu_xp.__version__
+version = release
+
+# -- General ------------------------------------------------------------------
+extensions = [
+    "myst_parser",
+    "numpydoc",
+    "sphinx.ext.autodoc",
+    "sphinx.ext.autosummary",
+    "sphinx.ext.doctest",
+    "sphinx.ext.extlinks",
+    "sphinx.ext.intersphinx",
+    "sphinx.ext.mathjax",
+    "sphinx_copybutton",
+    "matplotlib.sphinxext.plot_directive",
+]
+source_suffix = {".md": "markdown", ".rst": "restructuredtext"}
+root_doc = "index"
+exclude_patterns = ["_build", "plots/**", "README*"]
+if not HAS_TOOLKIT:
+    # Stale pages that autosummary wrote in a checkout that had the toolkit.
+    exclude_patterns += [f"generated/selu_xp.{name}.rst" for name in TOOLKIT_NAMES]
+default_role = "py:obj"
+nitpicky = False
+
+# MathJax comes from a CDN by default.  For reading a build offline, point this
+# at a local copy (a URL, or a path relative to the site's _static folder).
+if os.environ.get("SELU_XP_DOCS_MATHJAX"):
+    mathjax_path = os.environ["SELU_XP_DOCS_MATHJAX"]
+
+myst_enable_extensions = ["colon_fence", "dollarmath", "amsmath", "deflist"]
+myst_heading_anchors = 3
+myst_dmath_double_inline = True
+
+extlinks = {"arxiv": ("https://arxiv.org/abs/%s", "arXiv:%s")}
+
+# -- API reference ------------------------------------------------------------
+autosummary_generate = ["api/index.md"] + (["api/toolkit.md"] if HAS_TOOLKIT else [])
+autosummary_imported_members = True
+autodoc_default_options = {"members": False}
+autodoc_typehints = "none"
+numpydoc_show_class_members = False
+numpydoc_xref_param_type = False
+numpydoc_class_members_toctree = False
+
+# -- Examples as doctests -----------------------------------------------------
+# Only the examples written on the pages run here; the docstrings' examples
+# run under pytest --doctest-modules (with the same NumPy output format).
+doctest_test_doctest_blocks = ""
+doctest_global_setup = f"""
+import importlib.util
+import inspect
+
+import numpy as np
+import selu_xp
+
+np.set_printoptions(legacy=False)
+TOOLKIT_NAMES = {TOOLKIT_NAMES!r}
+HAS_TOOLKIT = all(hasattr(selu_xp, name) for name in TOOLKIT_NAMES)
+
+
+def _installed(name):
+    return importlib.util.find_spec(name) is not None
+
+
+HAS_TORCH = _installed("torch")
+HAS_JAX = _installed("jax")
+HAS_DASK = _installed("dask")
+HAS_STRICT = _installed("array_api_strict")
+HAS_OUT = "out" in inspect.signature(selu_xp.selu).parameters
+"""
+doctest_default_flags = (
+    __import__("doctest").ELLIPSIS
+    | __import__("doctest").NORMALIZE_WHITESPACE
+    | __import__("doctest").DONT_ACCEPT_TRUE_FOR_1
+)
+
+# -- Figures, generated at build time -----------------------------------------
+plot_basedir = str(DOCS / "plots")
+plot_working_directory = str(DOCS / "plots")
+plot_formats = [("png", 130)]
+plot_html_show_formats = False
+plot_html_show_source_link = True
+plot_include_source = False
+plot_rcparams = {"figure.autolayout": True, "font.size": 10}
+plot_apply_rcparams = True
+
+# -- Links to other projects --------------------------------------------------
+INTERSPHINX = {
+    "python": ("https://docs.python.org/3", None),
+    "numpy": ("https://numpy.org/doc/stable", None),
+    "torch": ("https://docs.pytorch.org/docs/stable", None),
+    "jax": ("https://docs.jax.dev/en/latest", None),
+    "cupy": ("https://docs.cupy.dev/en/stable", None),
+    "dask": ("https://docs.dask.org/en/stable", None),
+    "array-api": ("https://data-apis.org/array-api/latest", None),
+}
+intersphinx_mapping = INTERSPHINX if os.environ.get("SELU_XP_DOCS_INTERSPHINX") else {}
+intersphinx_timeout = 10
+
+# -- HTML ---------------------------------------------------------------------
+html_theme = "furo"
+html_title = f"selu_xp {release}"
+html_static_path: list[str] = []
+html_theme_options = {"navigation_with_keys": True}
+copybutton_prompt_text = r">>> |\.\.\. |\$ "
+copybutton_prompt_is_regexp = True
+copybutton_only_copy_prompt_lines = True
+
+
+def setup(app):  # type: ignore[no-untyped-def]
+    """Connect the checks and fallbacks of the local extensions."""
+    app.connect("env-check-consistency", public_names.check_documented)
+    app.connect("autodoc-process-docstring", constant_docs.use_definition_docs)
+    # The performance page shows benchmarks/results/ if the suite has run.
+    app.connect("source-read", benchmark_page.insert_results)
+    app.connect("env-get-outdated", benchmark_page.always_reread)
+    app.connect("source-read", changelog_page.fallback_if_missing)
+    app.connect("source-read", _toolkit_placeholder)
+
+
+TOOLKIT_PLACEHOLDER = f"""\
+# Self-normalizing toolkit
+
+This build of selu_xp {release} does not include {", ".join(TOOLKIT_NAMES)}.
+"""
+
+
+def _toolkit_placeholder(app, docname, source):  # type: ignore[no-untyped-def]
+    """Show a note instead of the toolkit's API tables while they are missing."""
+    if docname == "api/toolkit" and not HAS_TOOLKIT:
+        source[0] = TOOLKIT_PLACEHOLDER
