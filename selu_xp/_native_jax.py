@@ -45,14 +45,30 @@ def _compiled(*, derivative: bool) -> Any:
     def family(x: Array, pos: float, neg: float) -> Array:
         w = x if x.dtype in (jnp.float32, jnp.float64) else x.astype(jnp.float32)
         positive = w > 0
-        left = neg * jnp.expm1(jnp.where(positive, 0, w))
+        # -0.0, not 0: XLA folds where(w > 0, 0, w) for half inputs so that
+        # it loses the sign of x = -0.0.
+        left = neg * jnp.expm1(jnp.where(positive, -0.0, w))
         return jnp.where(positive, pos * w, left).astype(x.dtype)
 
     def derivative_(x: Array, pos: float, neg: float) -> Array:
         wide = jax.dtypes.canonicalize_dtype(jnp.float64)  # float32 without x64
         w = x.astype(wide) if x.dtype != jnp.float64 else x
         positive = w > 0
-        left = neg * jnp.exp(jnp.where(positive, 0, w))
+        left = neg * jnp.exp(jnp.where(positive, -0.0, w))
         return jnp.where(positive, pos, left).astype(x.dtype)
 
-    return jax.jit(derivative_ if derivative else family, static_argnums=(1, 2))
+    if derivative:
+        return jax.jit(derivative_, static_argnums=(1, 2))
+
+    # expm1's own rule, g * (expm1(x) + 1), cancels to 0 far left (x = -50);
+    # the derivative from exp(x) keeps it accurate.
+    differentiable = jax.custom_jvp(family, nondiff_argnums=(1, 2))
+
+    @differentiable.defjvp  # type: ignore[untyped-decorator]
+    def _jvp(
+        pos: float, neg: float, primals: tuple[Array], tangents: tuple[Array]
+    ) -> tuple[Array, Array]:
+        (x,), (t,) = primals, tangents
+        return differentiable(x, pos, neg), derivative_(x, pos, neg) * t
+
+    return jax.jit(differentiable, static_argnums=(1, 2))
