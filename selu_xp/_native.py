@@ -35,12 +35,23 @@ __all__ = ["lookup"]
 FastPath = Callable[..., Any]
 
 
+# (namespace, derivative) -> fast path or None.  Entries are only ever added,
+# each with the same value by whichever thread adds it, so no lock is needed.
+_FOUND: dict[tuple[ModuleType, bool], FastPath | None] = {}
+
+
 def lookup(xp: ModuleType, derivative: bool) -> FastPath | None:
     """The fast path for namespace `xp`, or ``None`` to use the generic path."""
+    key = (xp, derivative)
+    try:
+        return _FOUND[key]
+    except KeyError:
+        pass
     module = _backend_module(xp)
-    if module is None:
-        return None
-    f: FastPath = module.elu_family_derivative if derivative else module.elu_family
+    f: FastPath | None = None
+    if module is not None:
+        f = module.elu_family_derivative if derivative else module.elu_family
+    _FOUND[key] = f
     return f
 
 

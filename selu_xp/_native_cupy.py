@@ -30,8 +30,8 @@ _BODIES = {
 _STORES = {
     "float64": "y = r;",
     "float32": "y = (float)r;",
-    # float16 has no conversion from double: round to float first; the double
-    # rounding stays far inside 1 ULP of float16.
+    # CuPy's float16 converts from float (from double it goes through float
+    # too); the double rounding stays far inside 1 ULP of float16.
     "float16": "y = float16((float)r);",
 }
 

@@ -124,6 +124,12 @@ def _run(
     x = np.asarray(x)
     if x.dtype not in _FAST_DTYPES or not (pos > 0 and neg > 0):
         return _generic_into(x, pos, neg, xp, out, derivative=derivative)
+    if out is None and x.size <= BLOCK and x.flags.c_contiguous:
+        # One block: the shortest way, for the per-call overhead.
+        result = np.empty_like(x)
+        with np.errstate(all="ignore"):
+            kernel(x.reshape(-1), result.reshape(-1), pos, neg)
+        return result
     target = out
     if target is None:
         target = np.empty_like(x)
