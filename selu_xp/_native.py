@@ -18,6 +18,7 @@ Dask                    ``map_blocks`` over the chunk type's fast path
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from types import ModuleType
 from typing import Any
@@ -35,9 +36,10 @@ __all__ = ["lookup"]
 FastPath = Callable[..., Any]
 
 
-# (namespace, derivative) -> fast path or None.  Entries are only ever added,
-# each with the same value by whichever thread adds it, so no lock is needed.
+# (namespace, derivative) -> fast path or None, filled on first use.  Reads
+# need no lock (an entry never changes once added); `_FOUND_LOCK` guards adds.
 _FOUND: dict[tuple[ModuleType, bool], FastPath | None] = {}
+_FOUND_LOCK = threading.Lock()
 
 
 def lookup(xp: ModuleType, derivative: bool) -> FastPath | None:
@@ -51,8 +53,8 @@ def lookup(xp: ModuleType, derivative: bool) -> FastPath | None:
     f: FastPath | None = None
     if module is not None:
         f = module.elu_family_derivative if derivative else module.elu_family
-    _FOUND[key] = f
-    return f
+    with _FOUND_LOCK:
+        return _FOUND.setdefault(key, f)
 
 
 def _backend_module(xp: ModuleType) -> Any:
