@@ -6,7 +6,8 @@ multiplied in the kernel's compute type.  Passing the double ``alpha`` whose
 product with ``pos`` rounds to exactly ``neg`` gives the correctly rounded
 coefficient in float64, where ``F.selu``'s own constants are one ULP off
 (2.4 ULP against 1.4 here).  float32 is computed in float64 and rounded once
-(float32 kernels cannot be held to 1 ULP), float16 and bfloat16 in float32.
+(float32 kernels cannot be held to 1 ULP), float16 and bfloat16 in float32;
+on CPU, large arrays are widened one cache-sized chunk at a time.
 Autograd goes through torch's own ``elu`` backward.
 
 The derivative is a short ``where`` / ``exp`` expression in the same working
@@ -31,6 +32,9 @@ Array = Any
 
 _DEVICES = ("cpu", "cuda")
 
+CHUNK = 1 << 19
+"""Elements per chunk when widening on CPU: 4 MiB of float64 scratch."""
+
 
 def elu_family(
     x: Array, pos: float, neg: float, *, xp: Any, out: Array = None
@@ -44,14 +48,47 @@ def elu_family(
         result = torch.ops.aten.elu(x, alpha, pos, 1.0)
     else:
         work = torch.float64 if x.dtype == torch.float32 else torch.float32
-        wide = x.to(work)  # always a copy
         if x.requires_grad and torch.is_grad_enabled():
             # The out-of-place backward uses exp(x): accurate far left too.
-            wide = torch.ops.aten.elu(wide, alpha, pos, 1.0)
+            result = torch.ops.aten.elu(x.to(work), alpha, pos, 1.0).to(x.dtype)
+        elif _chunks_pay(torch, x):
+            result = _widened_in_chunks(torch, x, alpha, pos, work)
         else:
+            wide = x.to(work)  # always a copy
             torch.ops.aten.elu_(wide, alpha, pos, 1.0)
-        result = wide.to(x.dtype)
+            result = wide.to(x.dtype)
     return result if out is None else store(result, out, xp)
+
+
+def _chunks_pay(torch: Any, x: Array) -> bool:
+    """Whether to widen `x` chunk by chunk: large, contiguous, on CPU, eager."""
+    return bool(
+        x.device.type == "cpu"
+        and x.numel() > CHUNK
+        and x.is_contiguous()
+        and not torch.compiler.is_compiling()
+    )
+
+
+def _widened_in_chunks(
+    torch: Any, x: Array, alpha: float, pos: float, work: Any
+) -> Array:
+    """``elu`` of `x` computed in `work` through one cache-sized scratch buffer.
+
+    Widening the whole array would write and read it again at twice the size;
+    one chunk at a time stays in the cache.  Same kernel, same bits.
+    """
+    result = torch.empty_like(x)
+    flat_x, flat_out = x.reshape(-1), result.view(-1)
+    n = flat_x.numel()
+    scratch = torch.empty(CHUNK, dtype=work)
+    for start in range(0, n, CHUNK):
+        stop = min(start + CHUNK, n)
+        wide = scratch[: stop - start]
+        wide.copy_(flat_x[start:stop])
+        torch.ops.aten.elu_(wide, alpha, pos, 1.0)
+        flat_out[start:stop].copy_(wide)
+    return result
 
 
 def elu_family_derivative(

@@ -449,6 +449,22 @@ def test_torch_compile() -> None:
     np.testing.assert_array_equal(compiled(x).numpy(), selu_xp.selu(x).numpy())
 
 
+@pytest.mark.parametrize("dtype", ["float32", "bfloat16"])
+def test_torch_chunks_match_the_whole_array(
+    dtype: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    torch = pytest.importorskip("torch")
+    from selu_xp import _native_torch
+
+    monkeypatch.setattr(_native_torch, "CHUNK", 1000)
+    x = torch.asarray(_scattered_specials(2500, 7)).to(getattr(torch, dtype))
+    chunked = selu_xp.selu(x)  # three chunks, the last one partial
+    monkeypatch.setattr(_native_torch, "CHUNK", 10**6)
+    whole = selu_xp.selu(x)
+    bits = torch.int16 if x.element_size() == 2 else torch.int32
+    assert torch.equal(chunked.view(bits), whole.view(bits))
+
+
 # --- JAX ------------------------------------------------------------------
 
 
