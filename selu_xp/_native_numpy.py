@@ -74,13 +74,22 @@ def _family_block(x: np.ndarray, out: np.ndarray, pos: float, neg: float) -> Non
     n = x.shape[0]
     s = _SCRATCH
     t, m, d = s.t[:n], s.m[:n], s.d[:n]
-    np.maximum(x, _LOWEST[:n], out=t)
+    if x.dtype == t.dtype:
+        np.maximum(x, _LOWEST[:n], out=t)
+    else:
+        # Casting in a plain copy is cheaper than inside a mixed-type ufunc.
+        np.copyto(t, x)
+        np.maximum(t, _LOWEST[:n], out=t)
     np.minimum(t, _NEG_ZERO[:n], out=m)
     np.subtract(m, t, out=d)
     np.expm1(m, out=m)
     np.multiply(m, neg, out=m)
     np.multiply(d, pos, out=d)
-    np.subtract(m, d, out=out)
+    if out.dtype == m.dtype:
+        np.subtract(m, d, out=out)
+    else:
+        np.subtract(m, d, out=m)
+        np.copyto(out, m, casting="same_kind")  # the one rounding
 
 
 def _derivative_block(x: np.ndarray, out: np.ndarray, pos: float, neg: float) -> None:
