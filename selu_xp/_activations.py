@@ -8,6 +8,7 @@ from typing import Any
 from . import _generic, _native
 from ._constants import SELU_ALPHA, SELU_SCALE, check_parameter, scaled_alpha
 from ._dispatch import generic_forced
+from ._out import check_out, store
 from ._validation import float_namespace
 
 __all__ = ["elu", "elu_derivative", "selu", "selu_derivative"]
@@ -15,7 +16,14 @@ __all__ = ["elu", "elu_derivative", "selu", "selu_derivative"]
 Array = Any
 
 
-def selu(x: Array, /, *, alpha: float = SELU_ALPHA, scale: float = SELU_SCALE) -> Array:
+def selu(
+    x: Array,
+    /,
+    *,
+    alpha: float = SELU_ALPHA,
+    scale: float = SELU_SCALE,
+    out: Array | None = None,
+) -> Array:
     r"""Scaled exponential linear unit, elementwise.
 
     .. math::
@@ -37,20 +45,27 @@ def selu(x: Array, /, *, alpha: float = SELU_ALPHA, scale: float = SELU_SCALE) -
         The saturation parameter :math:`\alpha`; default `SELU_ALPHA`.
     scale : float, optional
         The scale :math:`\lambda`; default `SELU_SCALE`.
+    out : array, optional
+        An array to write the result into, of the same library, shape, dtype
+        and device as `x`; it may be `x` itself.  Not for immutable or lazy
+        arrays (JAX, Dask).
 
     Returns
     -------
     array
         ``selu(x)``, in the same namespace and on the same device as `x`, with
-        its dtype and shape.  Lazy inputs (Dask, traced JAX) stay lazy.
+        its dtype and shape (`out` itself if given).  Lazy inputs (Dask,
+        traced JAX) stay lazy.
 
     Raises
     ------
     TypeError
         If `x` is not an array, or its dtype is not real floating-point, or
-        `alpha` or `scale` is not a real number.
+        `alpha` or `scale` is not a real number, or `out` is not an array of
+        `x`'s library and dtype, or that library's arrays cannot be written.
     ValueError
-        If `alpha` or `scale` is not finite.
+        If `alpha` or `scale` is not finite, or `out` has another shape or
+        device than `x` or is read-only.
 
     See Also
     --------
@@ -82,14 +97,26 @@ def selu(x: Array, /, *, alpha: float = SELU_ALPHA, scale: float = SELU_SCALE) -
     >>> import array_api_strict as xp
     >>> selu(xp.asarray([-1.0, 2.0], dtype=xp.float32))
     Array([-1.1113307,  2.101402 ], dtype=array_api_strict.float32)
+
+    With `out`, the result is written into an existing array, here in place:
+
+    >>> x = np.asarray([-1.0, 0.0, 1.0])
+    >>> y = selu(x, out=x)
+    >>> y is x, x
+    (True, array([-1.11133074,  0.        ,  1.05070099]))
     """
     xp = float_namespace(x, "selu")
     pos, neg = _selu_coefficients(alpha, scale, "selu")
-    return _compute(x, pos, neg, xp, derivative=False)
+    return _compute(x, pos, neg, xp, derivative=False, out=out, func="selu")
 
 
 def selu_derivative(
-    x: Array, /, *, alpha: float = SELU_ALPHA, scale: float = SELU_SCALE
+    x: Array,
+    /,
+    *,
+    alpha: float = SELU_ALPHA,
+    scale: float = SELU_SCALE,
+    out: Array | None = None,
 ) -> Array:
     r"""Derivative of `selu` with respect to its input, elementwise.
 
@@ -112,6 +139,10 @@ def selu_derivative(
         The saturation parameter :math:`\alpha`; default `SELU_ALPHA`.
     scale : float, optional
         The scale :math:`\lambda`; default `SELU_SCALE`.
+    out : array, optional
+        An array to write the result into, of the same library, shape, dtype
+        and device as `x`; it may be `x` itself.  Not for immutable or lazy
+        arrays (JAX, Dask).
 
     Returns
     -------
@@ -144,10 +175,10 @@ def selu_derivative(
     """
     xp = float_namespace(x, "selu_derivative")
     pos, neg = _selu_coefficients(alpha, scale, "selu_derivative")
-    return _compute(x, pos, neg, xp, derivative=True)
+    return _compute(x, pos, neg, xp, derivative=True, out=out, func="selu_derivative")
 
 
-def elu(x: Array, /, alpha: float = 1.0) -> Array:
+def elu(x: Array, /, alpha: float = 1.0, *, out: Array | None = None) -> Array:
     r"""Exponential linear unit, elementwise.
 
     .. math::
@@ -164,6 +195,10 @@ def elu(x: Array, /, alpha: float = 1.0) -> Array:
     alpha : float, optional
         The saturation value for large negative inputs is :math:`-\alpha`.
         Default 1.
+    out : array, optional
+        An array to write the result into, of the same library, shape, dtype
+        and device as `x`; it may be `x` itself.  Not for immutable or lazy
+        arrays (JAX, Dask).
 
     Returns
     -------
@@ -203,10 +238,12 @@ def elu(x: Array, /, alpha: float = 1.0) -> Array:
     """
     xp = float_namespace(x, "elu")
     a = check_parameter(alpha, "alpha", "elu")
-    return _compute(x, 1.0, a, xp, derivative=False)
+    return _compute(x, 1.0, a, xp, derivative=False, out=out, func="elu")
 
 
-def elu_derivative(x: Array, /, alpha: float = 1.0) -> Array:
+def elu_derivative(
+    x: Array, /, alpha: float = 1.0, *, out: Array | None = None
+) -> Array:
     r"""Derivative of `elu` with respect to its input, elementwise.
 
     ``1`` for ``x > 0`` and ``alpha * exp(x)`` for ``x <= 0`` (the left
@@ -218,6 +255,10 @@ def elu_derivative(x: Array, /, alpha: float = 1.0) -> Array:
         Input with a real floating-point dtype.
     alpha : float, optional
         The ELU parameter; default 1.
+    out : array, optional
+        An array to write the result into, of the same library, shape, dtype
+        and device as `x`; it may be `x` itself.  Not for immutable or lazy
+        arrays (JAX, Dask).
 
     Returns
     -------
@@ -244,7 +285,7 @@ def elu_derivative(x: Array, /, alpha: float = 1.0) -> Array:
     """
     xp = float_namespace(x, "elu_derivative")
     a = check_parameter(alpha, "alpha", "elu_derivative")
-    return _compute(x, 1.0, a, xp, derivative=True)
+    return _compute(x, 1.0, a, xp, derivative=True, out=out, func="elu_derivative")
 
 
 def _selu_coefficients(alpha: float, scale: float, func: str) -> tuple[float, float]:
@@ -255,13 +296,24 @@ def _selu_coefficients(alpha: float, scale: float, func: str) -> tuple[float, fl
 
 
 def _compute(
-    x: Array, pos: float, neg: float, xp: ModuleType, *, derivative: bool
+    x: Array,
+    pos: float,
+    neg: float,
+    xp: ModuleType,
+    *,
+    derivative: bool,
+    out: Array | None,
+    func: str,
 ) -> Array:
     """Run the fast path for `xp` if there is one and it is not disabled."""
+    if out is not None:
+        check_out(x, out, xp, func)
     if not generic_forced():
         fast = _native.lookup(xp, derivative)
         if fast is not None:
-            return fast(x, pos, neg, xp=xp)
+            return fast(x, pos, neg, xp=xp, out=out)
     if derivative:
-        return _generic.elu_family_derivative(x, pos, neg, xp=xp)
-    return _generic.elu_family(x, pos, neg, xp=xp)
+        result = _generic.elu_family_derivative(x, pos, neg, xp=xp)
+    else:
+        result = _generic.elu_family(x, pos, neg, xp=xp)
+    return result if out is None else store(result, out, xp)

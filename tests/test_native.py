@@ -1,0 +1,542 @@
+"""The backends' fast paths: accuracy, agreement with the generic path, out=,
+concurrency, and what each backend keeps (Dask laziness, autograd, jit)."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from fractions import Fraction
+from typing import Any
+
+import numpy as np
+import pytest
+
+import selu_xp
+from selu_xp import _native, _native_numpy, force_generic
+
+from ._backends import BACKENDS, Backend, active
+from ._reference import accuracy_grid, max_ulp, reference
+
+FUNCTIONS = ["selu", "elu", "selu_derivative", "elu_derivative"]
+
+# ULP bounds of the result dtype.  float64 selu_derivative: NumPy's exp and
+# the product already reach 1.54 ULP on the generic path.
+BOUNDS = {"float64": 1.5, "float32": 1.0, "float16": 1.0, "bfloat16": 1.0}
+WIDER = {("selu_derivative", "float64"): 2.0}
+
+# jax.nn's own functions: the bar for JAX where it computes in XLA's expm1.
+JAX_PEERS = {"selu": "selu", "elu": "elu"}
+
+
+def _jax_peer_error(
+    backend: Backend, name: str, xb: Any, x: np.ndarray, dtype: str
+) -> float:
+    import jax
+
+    peer = getattr(jax.nn, JAX_PEERS[name])(xb)
+    return max_ulp(name, x, backend.to_numpy(peer), dtype)
+
+
+def _x64(backend: Backend) -> bool:
+    return backend.module != "jax" or backend.float64
+
+
+@pytest.mark.parametrize("name", FUNCTIONS)
+def test_accuracy_against_reference(
+    backend_dtype: tuple[Backend, str], name: str, path: str
+) -> None:
+    backend, dtype = backend_dtype
+    xb = backend.asarray(accuracy_grid(dtype), dtype)
+    x = backend.to_numpy(xb).astype(np.float64)
+    err = max_ulp(name, x, backend.to_numpy(getattr(selu_xp, name)(xb)), dtype)
+    # JAX evaluates expm1 with XLA's own (several ULPs off) in float64, and in
+    # float32 on the fast path and without x64: there it must match jax.nn.
+    xla_expm1 = dtype == "float64" or (
+        dtype == "float32" and (path == "fast" or not _x64(backend))
+    )
+    if backend.module == "jax" and xla_expm1:
+        if name in JAX_PEERS:
+            peer = _jax_peer_error(backend, name, xb, x, dtype)
+            assert err <= peer, f"{name} {dtype}: {err:.3f} ULP, jax.nn {peer:.3f}"
+            return
+        bound = 2.0  # XLA's exp, then one rounding of the product
+    else:
+        bound = WIDER.get((name, dtype), BOUNDS[dtype])
+    assert err <= bound, f"{name} {dtype} on {backend} ({path}): {err:.3f} ULP"
+
+
+def _agreement_grid(dtype: str = "float64") -> np.ndarray:
+    """Dense around 0 and the branch change, plus tiny and large magnitudes."""
+    big = 6e4 if dtype == "float16" else 1e30
+    return np.concatenate(
+        [
+            np.linspace(-40.0, 40.0, 4001),
+            -np.geomspace(1e-30, 1.0, 301),
+            np.geomspace(1e-30, 1.0, 301),
+            [-0.0, 0.0, big, -big],
+        ]
+    )
+
+
+@pytest.mark.parametrize("name", FUNCTIONS)
+def test_fast_agrees_with_generic(
+    backend_dtype: tuple[Backend, str], name: str
+) -> None:
+    backend, dtype = backend_dtype
+    xb = backend.asarray(_agreement_grid(dtype), dtype)
+    f = getattr(selu_xp, name)
+    fast = backend.to_numpy(f(xb)).astype(np.float64)
+    with force_generic():
+        generic = backend.to_numpy(f(xb)).astype(np.float64)
+    # Both are within their bounds of the exact value, so within the sum of
+    # the bounds of each other (JAX's fast selu carries XLA's expm1 error).
+    eps = float(np.finfo(np.float32 if dtype == "bfloat16" else dtype).eps)
+    if dtype == "bfloat16":
+        eps = 2.0**-7
+    ulps = 8 if backend.module == "jax" else 3
+    np.testing.assert_allclose(fast, generic, rtol=ulps * eps, atol=0)
+    np.testing.assert_array_equal(np.signbit(fast), np.signbit(generic))
+
+
+SPECIAL = [-0.0, 0.0, np.inf, -np.inf, np.nan, 1000.0, -1000.0, -50.0, 1e-5, -1e-5]
+
+
+@pytest.mark.parametrize("name", FUNCTIONS)
+def test_special_values_match_generic_exactly(
+    backend_dtype: tuple[Backend, str], name: str
+) -> None:
+    backend, dtype = backend_dtype
+    xb = backend.asarray(np.asarray(SPECIAL), dtype)
+    f = getattr(selu_xp, name)
+    fast = backend.to_numpy(f(xb))
+    with force_generic():
+        generic = backend.to_numpy(f(xb))
+    exact = np.isnan(fast) | ~np.isfinite(fast) | (fast == 0) | (np.abs(fast) >= 1)
+    assert np.isnan(fast[4])
+    np.testing.assert_array_equal(np.signbit(fast), np.signbit(generic))
+    np.testing.assert_allclose(fast[exact], generic[exact], rtol=1e-6, atol=0)
+
+
+# --- NumPy: blocks, threads, layouts -------------------------------------
+
+
+def _scattered_specials(n: int, seed: int) -> np.ndarray:
+    """Normal values with special values at random places, block edges included."""
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal(n) * 20
+    specials = np.asarray(
+        [-0.0, 0.0, np.inf, -np.inf, np.nan, 1e308, -1e308, 5e-324, -5e-324, 1000.0]
+    )
+    where = rng.integers(0, n, 400)
+    x[where] = rng.choice(specials, where.size)
+    edges = np.arange(0, n, _native_numpy.BLOCK)
+    for offset, value in enumerate(specials[:4]):
+        x[np.clip(edges + offset - 2, 0, n - 1)] = value
+    return x
+
+
+# Less than one block, one block (the one-block lane), and more than the
+# threading threshold (not a multiple of the block).
+SIZES = [
+    1000,
+    _native_numpy.BLOCK,
+    _native_numpy.PARALLEL_MIN + 3 * _native_numpy.BLOCK + 17,
+]
+
+
+# The paper's constants, and their exact product rounded once to a double.
+PAPER_ALPHA = Fraction("1.6732632423543772848170429916717")
+PAPER_SCALE = Fraction("1.0507009873554804934193349852946")
+SCALE_ALPHA = float(PAPER_ALPHA * PAPER_SCALE)
+
+
+def _plain_numpy(name: str, x: np.ndarray) -> np.ndarray:
+    """The same functions in plain NumPy, widened to float64 and rounded once."""
+    pos = float(PAPER_SCALE) if name.startswith("selu") else 1.0
+    neg = SCALE_ALPHA if name.startswith("selu") else 1.0
+    w = x.astype(np.float64)
+    with np.errstate(over="ignore", invalid="ignore"):
+        if name.endswith("derivative"):
+            y = np.where(w > 0, pos, neg * np.exp(w))
+        else:
+            y = np.where(w > 0, pos * w, neg * np.expm1(w))
+        return y.astype(x.dtype)
+
+
+@pytest.mark.parametrize("n", SIZES)
+@pytest.mark.parametrize("dtype", ["float64", "float32", "float16"])
+@pytest.mark.parametrize("name", FUNCTIONS)
+def test_numpy_blocks_and_threads_bitwise(n: int, dtype: str, name: str) -> None:
+    with np.errstate(over="ignore"):
+        x = _scattered_specials(n, 1).astype(dtype)
+    fast = getattr(selu_xp, name)(x)
+    # The same operations in the same precision, rounded once: identical bits,
+    # also across block edges and worker threads.
+    expected = _plain_numpy(name, x)
+    bits = f"u{x.itemsize}"
+    np.testing.assert_array_equal(fast.view(bits), expected.view(bits))
+
+
+def test_numpy_threads_are_used_for_large_arrays(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    seen: set[str] = set()
+    kernel = _native_numpy._family_block
+
+    def spy(*args: Any) -> None:
+        seen.add(threading.current_thread().name)
+        kernel(*args)
+
+    monkeypatch.setattr(_native_numpy, "_family_block", spy)
+    monkeypatch.setattr(_native_numpy, "_worker_count", lambda: 3)
+    monkeypatch.setattr(_native_numpy, "_POOL", None)
+    x = np.linspace(-5, 5, _native_numpy.PARALLEL_MIN * 2)
+    np.testing.assert_array_equal(selu_xp.selu(x), _plain_numpy("selu", x))
+    assert threading.current_thread().name in seen
+    assert any(name.startswith("selu_xp") for name in seen), seen
+    pool = _native_numpy._POOL
+    assert pool is not None
+    pool.shutdown()
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda a: a.reshape(6, -1),
+        lambda a: np.asfortranarray(a.reshape(6, -1)),
+        lambda a: a[::3],
+        lambda a: a.reshape(6, -1)[:, ::2].T,
+        lambda a: a[::-1],
+    ],
+    ids=["c", "fortran", "strided", "transposed-view", "reversed"],
+)
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+def test_numpy_layouts(make: Callable[[np.ndarray], np.ndarray], dtype: str) -> None:
+    with np.errstate(over="ignore"):
+        x = make(_scattered_specials(6 * 5000, 2).astype(dtype))
+    y = selu_xp.selu(x)
+    expected = _plain_numpy("selu", np.ascontiguousarray(x))
+    assert y.shape == x.shape
+    assert y.dtype == x.dtype
+    np.testing.assert_array_equal(y, expected)
+
+
+# --- out= ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", FUNCTIONS)
+def test_out_on_writable_backends(backend: Backend, name: str, path: str) -> None:
+    if backend.module in ("jax", "dask.array"):
+        pytest.skip(f"{backend} arrays are immutable or lazy; see the TypeError test")
+    f = getattr(selu_xp, name)
+    data = _agreement_grid()
+    x = backend.asarray(data, "float32")
+    expected = backend.to_numpy(f(x))  # the same path, without out
+    out = backend.asarray(np.zeros_like(data), "float32")
+    result = f(x, out=out)
+    assert result is out
+    np.testing.assert_array_equal(backend.to_numpy(out), expected)
+    np.testing.assert_array_equal(backend.to_numpy(x), data.astype(np.float32))
+
+
+@pytest.mark.parametrize("name", FUNCTIONS)
+def test_out_may_be_the_input(backend: Backend, name: str, path: str) -> None:
+    if backend.module in ("jax", "dask.array"):
+        pytest.skip(f"{backend} arrays are immutable or lazy; see the TypeError test")
+    f = getattr(selu_xp, name)
+    data = _agreement_grid()
+    expected = backend.to_numpy(f(backend.asarray(data)))  # the same path
+    x = backend.asarray(data)
+    assert f(x, out=x) is x
+    np.testing.assert_array_equal(backend.to_numpy(x), expected)
+
+
+@pytest.mark.parametrize("shift", [1, -1, _native_numpy.BLOCK + 5])
+@pytest.mark.parametrize("name", ["selu", "selu_derivative"])
+def test_numpy_out_partially_overlapping_input(
+    shift: int, name: str, path: str
+) -> None:
+    n = _native_numpy.PARALLEL_MIN + 1000
+    buf = np.random.default_rng(3).standard_normal(n + abs(shift)) * 5
+    lo, hi = (0, abs(shift)) if shift > 0 else (abs(shift), 0)
+    x = buf[lo : lo + n]
+    out = buf[hi : hi + n]
+    assert np.shares_memory(x, out)
+    f = getattr(selu_xp, name)
+    expected = f(x.copy())  # the same path, without overlap
+    assert f(x, out=out) is out
+    np.testing.assert_array_equal(out, expected)
+
+
+def test_numpy_out_with_other_layout() -> None:
+    x = np.linspace(-3, 3, 60).reshape(6, 10)
+    out = np.zeros((10, 6)).T  # Fortran-ordered
+    selu_xp.selu(x, out=out)
+    np.testing.assert_array_equal(out, selu_xp.selu(x))
+    out2 = np.zeros((6, 20))[:, ::2]  # strided
+    selu_xp.elu(x, out=out2)
+    np.testing.assert_array_equal(out2, selu_xp.elu(x))
+
+
+@pytest.mark.parametrize(
+    ("out", "error", "match"),
+    [
+        (np.zeros(4, dtype=np.float32), TypeError, "dtype of x"),
+        (np.zeros(5), ValueError, "shape of x"),
+        (np.zeros((4, 1)), ValueError, "shape of x"),
+        ([0.0] * 4, TypeError, "out to be an array"),
+    ],
+)
+def test_out_errors(out: Any, error: type[Exception], match: str, path: str) -> None:
+    with pytest.raises(error, match=match):
+        selu_xp.selu(np.zeros(4), out=out)
+
+
+def test_out_read_only(path: str) -> None:
+    out = np.zeros(4)
+    out.flags.writeable = False
+    with pytest.raises(ValueError, match="read-only"):
+        selu_xp.elu(np.zeros(4), out=out)
+
+
+def test_out_of_another_library() -> None:
+    torch = pytest.importorskip("torch")
+    with pytest.raises(TypeError, match="same library"):
+        selu_xp.selu(np.zeros(3), out=torch.zeros(3, dtype=torch.float64))
+
+
+def test_out_refused_for_jax_and_dask(backend: Backend) -> None:
+    if backend.module not in ("jax", "dask.array"):
+        pytest.skip("only JAX and Dask arrays cannot be written into")
+    x = backend.asarray(np.zeros(3))
+    with pytest.raises(TypeError, match="immutable or lazy"):
+        selu_xp.selu(x, out=backend.asarray(np.zeros(3)))
+
+
+def test_out_on_another_device() -> None:
+    xs = pytest.importorskip("array_api_strict")
+    x = xs.asarray([1.0, 2.0])
+    out = xs.asarray([0.0, 0.0], device=xs.Device("device1"))
+    with pytest.raises(ValueError, match="device"):
+        selu_xp.selu(x, out=out)
+
+
+# --- concurrency ----------------------------------------------------------
+
+
+def _concurrent_results(calls: list[Callable[[], Any]], workers: int = 8) -> list[Any]:
+    barrier = threading.Barrier(workers)
+
+    def run(i: int) -> Any:
+        barrier.wait()
+        return [calls[(i + k) % len(calls)]() for k in range(len(calls))]
+
+    with ThreadPoolExecutor(workers) as pool:
+        return list(pool.map(run, range(workers)))
+
+
+def test_eight_threads_share_inputs(backend: Backend, path: str) -> None:
+    # Above the NumPy path's threading threshold, so that its own pool and
+    # per-thread scratch buffers are exercised under contention.
+    n = _native_numpy.PARALLEL_MIN + 2 * _native_numpy.BLOCK + 3
+    with np.errstate(over="ignore"):
+        data = {
+            "float32": _scattered_specials(n, 4).astype(np.float32),
+            "float64": _scattered_specials(n, 5),
+        }
+    dtypes = [dt for dt in ("float32", "float64") if dt in backend.dtypes()]
+    inputs = {dt: backend.asarray(data[dt], dt) for dt in dtypes}
+    calls = [
+        (lambda f=f, dt=dt: backend.to_numpy(f(inputs[dt])))
+        for f in (selu_xp.selu, selu_xp.selu_derivative, selu_xp.elu)
+        for dt in dtypes
+    ]
+    expected = [call() for call in calls]
+    generic = path == "generic"
+
+    def in_path(call: Callable[[], Any]) -> Callable[[], Any]:
+        def wrapped() -> Any:
+            with active(backend), force_generic(generic):
+                return call()
+
+        return wrapped
+
+    # Each thread runs all calls, starting at its own index.
+    for t, results in enumerate(_concurrent_results([in_path(c) for c in calls])):
+        for k, got in enumerate(results):
+            np.testing.assert_array_equal(got, expected[(t + k) % len(calls)])
+
+
+# --- Dask ------------------------------------------------------------------
+
+
+def _no_compute(*args: Any, **kwargs: Any) -> Any:
+    raise AssertionError("the graph was computed")
+
+
+@pytest.mark.parametrize("name", FUNCTIONS)
+def test_dask_one_lazy_layer_with_chunks_kept(name: str) -> None:
+    da = pytest.importorskip("dask.array")
+    import dask
+
+    x = da.from_array(np.linspace(-5, 5, 1000), chunks=300)
+    with dask.config.set(scheduler=_no_compute):
+        y = getattr(selu_xp, name)(x)
+    assert len(y.dask.layers) == len(x.dask.layers) + 1
+    assert y.chunks == x.chunks
+    assert y.dtype == x.dtype
+    assert type(y._meta) is np.ndarray
+    np.testing.assert_array_equal(
+        y.compute(scheduler="sync"), getattr(selu_xp, name)(x.compute())
+    )
+
+
+def test_dask_chunks_take_the_numpy_fast_path(monkeypatch: pytest.MonkeyPatch) -> None:
+    da = pytest.importorskip("dask.array")
+    calls = []
+    original = _native_numpy.elu_family
+
+    def spy(x: Any, *args: Any, **kwargs: Any) -> Any:
+        calls.append(x.shape)
+        return original(x, *args, **kwargs)
+
+    monkeypatch.setattr(_native_numpy, "elu_family", spy)
+    monkeypatch.setattr(_native, "_FOUND", {})  # forget the resolved paths
+    x = da.from_array(np.linspace(-5, 5, 1000), chunks=300)
+    selu_xp.selu(x).compute(scheduler="sync")
+    assert sorted(calls) == [(100,), (300,), (300,), (300,)]
+
+
+# --- PyTorch -------------------------------------------------------------
+
+
+def test_torch_kernel_alpha_gives_the_exact_coefficient() -> None:
+    from selu_xp._native_torch import kernel_alpha
+
+    rng = np.random.default_rng(6)
+    cases = [(float(PAPER_SCALE), SCALE_ALPHA), (1.0, 1.0), (1.0, 0.3)]
+    cases += [(float(p), float(q)) for p, q in rng.uniform(0.1, 10, (50, 2))]
+    for pos, neg in cases:
+        alpha = kernel_alpha(pos, neg)
+        assert alpha is not None
+        assert alpha * pos == neg, (pos, neg)
+        # What the product means: the double nearest the exact product.
+        assert float(Fraction(alpha) * Fraction(pos)) == neg
+    assert kernel_alpha(1.0, -1.0) is None
+    assert kernel_alpha(-1.0, 1.0) is None
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("path_", ["fast", "generic"])
+def test_torch_autograd_matches_derivative(dtype: str, path_: str) -> None:
+    torch = pytest.importorskip("torch")
+    points = np.asarray([0.0, -0.0, 1000.0, -1000.0, -50.0, -1.0, 0.5, -1e-3])
+    x = torch.tensor(points, dtype=getattr(torch, dtype), requires_grad=True)
+    with force_generic(path_ == "generic"):
+        selu_xp.selu(x).sum().backward()
+    assert x.grad is not None
+    grad = x.grad.double().numpy()
+    assert np.all(np.isfinite(grad))
+    hi, _ = reference("selu_derivative", points.astype(dtype).astype(np.float64))
+    # The fast path differentiates through torch's elu backward, from exp(x).
+    # The generic path is held to an absolute 1e-7 far left, as torch's
+    # expm1 backward, g * (expm1(x) + 1), cancels there.
+    atol = 0.0 if path_ == "fast" else 1e-7
+    np.testing.assert_allclose(grad, hi, rtol=4 * np.finfo(dtype).eps, atol=atol)
+
+
+# Raised by torch while compiling: a deprecation inside its own modules, and a
+# note that it traces through array-api-compat's lru_cache-wrapped helpers.
+@pytest.mark.filterwarnings("ignore:.*torch.jit.script_method.*:DeprecationWarning")
+@pytest.mark.filterwarnings("ignore:Dynamo detected a call to a .functools.lru_cache")
+def test_torch_compile() -> None:
+    torch = pytest.importorskip("torch")
+    compiled = torch.compile(selu_xp.selu, dynamic=False)
+    x = torch.linspace(-5, 5, 64, dtype=torch.float32)
+    np.testing.assert_array_equal(compiled(x).numpy(), selu_xp.selu(x).numpy())
+
+
+@pytest.mark.parametrize("dtype", ["float32", "bfloat16"])
+def test_torch_chunks_match_the_whole_array(
+    dtype: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    torch = pytest.importorskip("torch")
+    from selu_xp import _native_torch
+
+    monkeypatch.setattr(_native_torch, "CHUNK", 1000)
+    x = torch.asarray(_scattered_specials(2500, 7)).to(getattr(torch, dtype))
+    chunked = selu_xp.selu(x)  # three chunks, the last one partial
+    monkeypatch.setattr(_native_torch, "CHUNK", 10**6)
+    whole = selu_xp.selu(x)
+    bits = torch.int16 if x.element_size() == 2 else torch.int32
+    assert torch.equal(chunked.view(bits), whole.view(bits))
+
+
+# --- JAX ------------------------------------------------------------------
+
+
+def test_jax_transforms_on_the_fast_path() -> None:
+    jax = pytest.importorskip("jax")
+    jnp = jax.numpy
+
+    # A fresh function: jax.jit caches traces per function, and a trace of
+    # selu_xp.selu made under force_generic elsewhere would be reused.
+    def f(v: Any) -> Any:
+        return selu_xp.selu(v)
+
+    x = jnp.asarray([-1000.0, -50.0, -1.0, -0.0, 0.0, 0.5, 1000.0], dtype=jnp.float32)
+    direct = np.asarray(f(x))
+    np.testing.assert_array_equal(np.asarray(jax.jit(f)(x)), direct)
+    np.testing.assert_array_equal(np.asarray(jax.vmap(f)(x)), direct)
+    grads = np.asarray(jax.vmap(jax.grad(f))(x))
+    assert np.all(np.isfinite(grads))
+    # Also at x = -50, where jax.nn.selu's own gradient is 0.
+    hi, _ = reference("selu_derivative", np.asarray(x, dtype=np.float64))
+    np.testing.assert_allclose(grads, hi, rtol=4 * float(np.finfo(np.float32).eps))
+
+
+# --- CuPy -------------------------------------------------------------------
+
+CUPY = next(b for b in BACKENDS if b.id == "cupy")
+
+
+@pytest.mark.skipif(CUPY.skip_reason() is not None, reason=str(CUPY.skip_reason()))
+@pytest.mark.parametrize("dtype", ["float64", "float32", "float16"])
+def test_cupy_kernel_is_built_once_and_writes_out(dtype: str) -> None:
+    from selu_xp import _native_cupy
+
+    x = CUPY.asarray(_agreement_grid(dtype), dtype)
+    first = selu_xp.selu(x)
+    kernel = _native_cupy._kernel(dtype, False)
+    assert _native_cupy._kernel(dtype, False) is kernel
+    out = CUPY.asarray(np.zeros(x.shape), dtype)
+    assert selu_xp.selu(x, out=out) is out
+    np.testing.assert_array_equal(CUPY.to_numpy(out), CUPY.to_numpy(first))
+    with force_generic():
+        generic = CUPY.to_numpy(selu_xp.selu(x))
+    np.testing.assert_allclose(
+        CUPY.to_numpy(first), generic, rtol=3 * np.finfo(dtype).eps
+    )
+
+
+# --- dispatch -------------------------------------------------------------
+
+
+def test_lookup_by_namespace(backend: Backend) -> None:
+    fast = _native.lookup(backend.xp, derivative=False)
+    if backend.module == "array_api_strict":
+        assert fast is None
+    else:
+        assert fast is not None
+
+
+def test_force_generic_skips_the_fast_path(monkeypatch: pytest.MonkeyPatch) -> None:
+    def refuse(*args: Any) -> None:
+        raise AssertionError("lookup was called")
+
+    monkeypatch.setattr(_native, "lookup", refuse)
+    with force_generic():
+        selu_xp.selu(np.zeros(3))
+    with pytest.raises(AssertionError, match="lookup was called"):
+        selu_xp.selu(np.zeros(3))
