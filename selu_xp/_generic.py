@@ -26,7 +26,7 @@ import numpy as np
 
 from ._compat import device
 
-__all__ = ["elu_family", "elu_family_derivative"]
+__all__ = ["elu_family", "elu_family_derivative", "expm1_nonpositive"]
 
 Array = Any
 
@@ -40,7 +40,8 @@ def elu_family(x: Array, pos: float, neg: float, *, xp: ModuleType) -> Array:
     # product branch only ever sees values whose product is finite.
     nonpositive = xp.where(positive, 0.0, xw)
     narrow = work == x.dtype and _name(work, xp) == "float32"
-    negative_part = neg * _expm1(nonpositive, xp, polynomial=narrow)
+    polynomial = "float32" if narrow else None
+    negative_part = neg * expm1_nonpositive(nonpositive, xp, polynomial=polynomial)
     bound = _overflow_bound(pos, _name(work, xp))
     if bound < math.inf:
         clipped = xp.minimum(xw, xp.asarray(bound, dtype=work, device=device(xw)))
@@ -59,34 +60,45 @@ def elu_family_derivative(x: Array, pos: float, neg: float, *, xp: ModuleType) -
     return _narrow(xp.where(positive, pos, negative_part), x.dtype, xp)
 
 
-# Taylor coefficients 1/2!, 1/3!, ..., 1/9! of expm1(x) = x + x**2 * q(x).
-_EXPM1_Q = tuple(1 / math.factorial(k) for k in range(2, 10))
-_HALF_LN2 = -0.34657359
+# Taylor coefficients 1/2!, 1/3!, ... of expm1(x) = x + x**2 * q(x), and the
+# point below which exp(x) - 1 is used instead, per working dtype: the
+# truncation error on [split, 0] is below 1e-9 (float32) and 1e-21 (float64)
+# relative.
+_EXPM1_POLYNOMIAL = {
+    "float32": (-0.34657359, tuple(1 / math.factorial(k) for k in range(2, 10))),
+    "float64": (
+        -0.6931471805599453,
+        tuple(1 / math.factorial(k) for k in range(2, 21)),
+    ),
+}
 
 
-def _expm1(x: Array, xp: ModuleType, *, polynomial: bool) -> Array:
+def expm1_nonpositive(x: Array, xp: ModuleType, *, polynomial: str | None) -> Array:
     """expm1 of ``x <= 0``: ``exp(x) - 1`` far from 0, a careful expm1 near it.
 
-    Far from 0 (below -1, or -ln(2)/2 with the polynomial) ``exp(x) - 1``
-    loses nothing to cancellation, and its automatic derivative is ``exp(x)``
-    itself.  Autograd differentiates a backend's expm1 through its result,
-    ``expm1(x) + 1``, which cancels to zero (x = -50) or to a few digits
-    (x = -30) there.
+    Far from 0 ``exp(x) - 1`` loses nothing to cancellation, and its automatic
+    derivative is ``exp(x)`` itself.  Autograd differentiates a backend's
+    expm1 through its result, ``expm1(x) + 1``, which cancels to zero
+    (x = -50) or to a few digits (x = -30) there.
 
-    Near 0 it is the backend's expm1, or with `polynomial` (float32 with no
-    wider type to compute in) a degree-9 Taylor polynomial, whose truncation
-    error on ``|x| <= ln(2)/2`` is below 1e-9 relative: backends' own float32
-    expm1 ranges from about 1 to 4.6 ULPs (XLA's CPU version, near 0).
+    Near 0 it is the backend's expm1, or with ``polynomial="float32"`` or
+    ``"float64"`` a Taylor polynomial evaluated in that dtype.  The polynomial
+    is for expm1 implementations that are not accurate enough: float32 with
+    no wider type to compute in (backends' float32 expm1 is 1 to 4.6 ULPs
+    off), and XLA's float64 expm1 (3 to 4 ULPs).
     """
-    far = x < (_HALF_LN2 if polynomial else -1.0)
-    near = xp.where(far, 0.0, x)
-    if polynomial:
-        q = _EXPM1_Q[-1]
-        for c in reversed(_EXPM1_Q[:-1]):
+    if polynomial is None:
+        far = x < -1.0
+        near = xp.where(far, 0.0, x)
+        near_part = xp.expm1(near)
+    else:
+        split, coefficients = _EXPM1_POLYNOMIAL[polynomial]
+        far = x < split
+        near = xp.where(far, 0.0, x)
+        q = coefficients[-1]
+        for c in reversed(coefficients[:-1]):
             q = c + near * q
         near_part = xp.where(near == 0, near, near + near * near * q)  # keeps -0.0
-    else:
-        near_part = xp.expm1(near)
     return xp.where(far, xp.exp(xp.where(far, x, 0.0)) - 1.0, near_part)
 
 
