@@ -91,6 +91,15 @@ def parser() -> argparse.ArgumentParser:
         help="least seconds per sample; fast calls are repeated (default 0.01)",
     )
     p.add_argument(
+        "--budget",
+        type=float,
+        default=20.0,
+        help=(
+            "seconds of samples per case; slower cases get fewer samples, "
+            "at least 3 (default 20)"
+        ),
+    )
+    p.add_argument(
         "--dask-chunk",
         type=lambda s: round(float(s)),
         default=10**7,
@@ -175,7 +184,8 @@ def main(argv: list[str] | None = None) -> int:
     import numpy as np
 
     from .backends import CASES, resolve
-    from .machine import gpu_facts, machine_facts, thread_facts, versions
+    from .machine import CpuMeter, gpu_facts, machine_facts, thread_facts, versions
+    from .targets import format_size
     from .timing import Progress, measure
 
     try:
@@ -225,6 +235,7 @@ def main(argv: list[str] | None = None) -> int:
             "repeat": args.repeat,
             "warmup": args.warmup,
             "min_time": args.min_time,
+            "budget": args.budget,
             "dask_chunk": args.dask_chunk,
             "seed": args.seed,
             "argv": sys.argv[1:] if argv is None else list(argv),
@@ -232,7 +243,9 @@ def main(argv: list[str] | None = None) -> int:
         "cases": CASES,
         "skipped": [list(s) for s in skipped],
         "errors": [],
+        "load": [],
     }
+    meter = CpuMeter()
     records: list[dict[str, Any]] = []
     rng = np.random.default_rng(args.seed)
     for dtype in args.dtypes:
@@ -242,7 +255,7 @@ def main(argv: list[str] | None = None) -> int:
                 chunk = min(args.dask_chunk, n) if b.family == "dask" else None
                 x = b.prepare(a, args.dask_chunk)
                 for case in wanted(b.cases(x, a)):
-                    label = f"{b.id} {dtype} n={n:.0e} {case.name}"
+                    label = f"{b.id} {dtype} n={format_size(n)} {case.name}"
                     progress.update(label)
                     try:
                         stats = measure(
@@ -252,6 +265,7 @@ def main(argv: list[str] | None = None) -> int:
                             warmup=args.warmup,
                             min_time=args.min_time,
                             context=case.context,
+                            budget=args.budget,
                         )
                     except Exception as exc:  # record it, and go on with the rest
                         err = "".join(traceback.format_exception_only(exc)).strip()
@@ -263,6 +277,7 @@ def main(argv: list[str] | None = None) -> int:
                 del x
                 gc.collect()
             del a
+            meta["load"].append({"dtype": dtype, "size": n, **meter.read()})
             _write(args.out, meta, records)
     progress.close()
     text = _write(args.out, meta, records)

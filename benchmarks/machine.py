@@ -8,10 +8,11 @@ import os
 import platform
 import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
-__all__ = ["gpu_facts", "machine_facts", "thread_facts", "versions"]
+__all__ = ["CpuMeter", "gpu_facts", "machine_facts", "thread_facts", "versions"]
 
 # Environment variables that change how many threads a library uses.
 _THREAD_VARIABLES = (
@@ -150,3 +151,47 @@ def gpu_facts(backend_ids: list[str]) -> dict[str, str]:
         jax = sys.modules["jax"]
         names["jax-gpu"] = str(jax.devices("gpu")[0].device_kind)
     return names
+
+
+def _proc_stat() -> tuple[float, float] | None:
+    """Seconds of busy and of stolen CPU time since boot, all cores together."""
+    try:
+        fields = Path("/proc/stat").read_text().splitlines()[0].split()
+    except (OSError, IndexError):
+        return None
+    ticks = [int(v) for v in fields[1:]]
+    hz = os.sysconf("SC_CLK_TCK")
+    user, nice, system, _idle, _iowait, irq, softirq, steal = (ticks + [0] * 8)[:8]
+    return (user + nice + system + irq + softirq) / hz, steal / hz
+
+
+class CpuMeter:
+    """How busy the machine was with work other than this process.
+
+    Other programs running at the same time inflate the timings; this reads
+    /proc/stat and this process's own CPU time to tell how many cores, on
+    average, went to other work (and how much time the hypervisor stole)
+    since the last reading.  Where /proc/stat is missing it reports None.
+    """
+
+    def __init__(self) -> None:
+        self._last = self._now()
+
+    @staticmethod
+    def _now() -> tuple[float, tuple[float, float] | None, float]:
+        own = os.times()
+        return time.perf_counter(), _proc_stat(), own.user + own.system
+
+    def read(self) -> dict[str, float | None]:
+        """Cores busy with other processes and cores stolen, since the last read."""
+        (t0, stat0, own0), (t1, stat1, own1) = self._last, self._now()
+        self._last = (t1, stat1, own1)
+        wall = t1 - t0
+        if stat0 is None or stat1 is None or wall <= 0:
+            return {"other_cores": None, "steal_cores": None, "wall_s": wall}
+        busy = stat1[0] - stat0[0] - (own1 - own0)
+        return {
+            "other_cores": round(max(busy, 0.0) / wall, 3),
+            "steal_cores": round((stat1[1] - stat0[1]) / wall, 3),
+            "wall_s": round(wall, 3),
+        }

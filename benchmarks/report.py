@@ -1,10 +1,17 @@
-"""Markdown tables from the results of a run."""
+"""Markdown tables from the results of a run.
+
+``python -m benchmarks.report results.json [results.md]`` rewrites the
+Markdown of a run from its JSON (re-evaluating the targets).
+"""
 
 from __future__ import annotations
 
+import json
+import sys
+from pathlib import Path
 from typing import Any
 
-from .targets import format_size
+from .targets import evaluate, format_size
 
 __all__ = ["format_ratio", "format_time", "markdown"]
 
@@ -179,13 +186,40 @@ def _facts(meta: dict[str, Any]) -> list[str]:
     if gpus:
         lines.append(f"- GPU: {gpus}")
     s = meta["settings"]
+    budget = s.get("budget")
+    fewer = (
+        f" (fewer, at least 3, where they would exceed {budget:g} s)" if budget else ""
+    )
     lines.append(
-        f"- Settings: median of {s['repeat']} samples after {s['warmup']} warm-up "
-        f"call(s), each sample at least {s['min_time'] * 1e3:g} ms; "
+        f"- Settings: median of {s['repeat']} samples{fewer} after {s['warmup']} "
+        f"warm-up call(s), each sample at least {s['min_time'] * 1e3:g} ms; "
         f"Dask chunks of {format_size(s['dask_chunk'])} elements; seed {s['seed']}"
     )
+    lines += _load_lines(meta.get("load", []), m["cores_usable"] or m["cores"])
     for backend, reason in meta.get("skipped", []):
         lines.append(f"- Skipped {backend}: {reason}")
+    return lines
+
+
+def _load_lines(load: list[dict[str, Any]], cores: int) -> list[str]:
+    """A line on other programs' CPU use during the run, and a warning if high."""
+    known = [r for r in load if r.get("other_cores") is not None]
+    if not known:
+        return []
+    wall = sum(r["wall_s"] for r in known)
+    mean = sum(r["other_cores"] * r["wall_s"] for r in known) / wall
+    worst = max(known, key=lambda r: r["other_cores"])
+    steal = sum(r["steal_cores"] * r["wall_s"] for r in known) / wall
+    lines = [
+        f"- Other programs used {mean:.2f} of {cores} cores on average during the "
+        f"run (at most {worst['other_cores']:.2f}, during {worst['dtype']} "
+        f"n = {format_size(worst['size'])}); the hypervisor stole {steal:.2f}"
+    ]
+    if mean > 0.1 * cores or worst["other_cores"] > 0.25 * cores:
+        lines.append(
+            "- **Warning: the machine was not idle; timings are inflated and "
+            "ratios between libraries less reliable than usual.**"
+        )
     return lines
 
 
@@ -206,3 +240,23 @@ def markdown(meta: dict[str, Any], records: list[Record], targets: list[Record])
         lines += ["", f"### {dtype}", "", *_dtype_table(records, dtype, backends)]
     lines += ["", *_overhead_table(records, backends)]
     return "\n".join(lines) + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = sys.argv[1:] if argv is None else argv
+    if len(args) not in (1, 2):
+        print(
+            "usage: python -m benchmarks.report RESULTS.json [OUT.md]", file=sys.stderr
+        )
+        return 2
+    doc = json.loads(Path(args[0]).read_text())
+    text = markdown(doc["meta"], doc["results"], evaluate(doc["results"]))
+    if len(args) == 2:
+        Path(args[1]).write_text(text)
+    else:
+        print(text, end="")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

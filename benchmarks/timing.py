@@ -52,6 +52,7 @@ def measure(
     warmup: int,
     min_time: float,
     context: Callable[[], contextlib.AbstractContextManager[Any]] | None = None,
+    budget: float | None = None,
 ) -> Stats:
     """Time `call` after `warmup` untimed calls.
 
@@ -59,7 +60,9 @@ def measure(
     every sample, inside the timed region.  The number of calls per sample is
     chosen so that a sample lasts at least `min_time` seconds.  The garbage
     collector is off while sampling; `context` (for example
-    ``selu_xp.force_generic``) is entered once around everything.
+    ``selu_xp.force_generic``) is entered once around everything.  With a
+    `budget` (seconds), calls so slow that `repeat` samples would overrun it
+    get fewer samples, but never fewer than 3.
     """
     with context() if context is not None else contextlib.nullcontext():
         for _ in range(warmup):
@@ -72,6 +75,8 @@ def measure(
         number = 1
         if once < min_time:
             number = min(_MAX_NUMBER, math.ceil(min_time / max(once, 1e-8)))
+        elif budget is not None and once * repeat > budget:
+            repeat = max(min(3, repeat), math.floor(budget / once))
         samples = []
         gc_was_enabled = gc.isenabled()
         gc.disable()
