@@ -52,11 +52,10 @@ def _memory_gib() -> float | None:
     return None
 
 
-def _git_commit() -> str | None:
-    root = Path(__file__).resolve().parents[1]
+def _git(root: Path, *args: str) -> str | None:
     try:
         done = subprocess.run(
-            ["git", "-C", str(root), "describe", "--always", "--dirty"],
+            ["git", "-C", str(root), *args],
             capture_output=True,
             text=True,
             timeout=10,
@@ -67,9 +66,22 @@ def _git_commit() -> str | None:
     return done.stdout.strip() or None
 
 
+def _selu_xp_source() -> tuple[str | None, str | None]:
+    """Where the imported selu_xp lives, and its git commit if it is a checkout."""
+    import selu_xp
+
+    package = Path(selu_xp.__file__).resolve().parent
+    root = package.parent
+    top = _git(root, "rev-parse", "--show-toplevel")
+    if top is None or Path(top).resolve() != root:
+        return str(package), None  # an installed copy, not a checkout
+    return str(package), _git(root, "describe", "--always", "--dirty")
+
+
 def machine_facts() -> dict[str, Any]:
     """CPU model and features, cores, memory, OS, Python and the date."""
     cpu = _cpuinfo()
+    path, commit = _selu_xp_source()
     flags = set(cpu.get("flags", "").split())
     usable = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else None
     return {
@@ -84,7 +96,8 @@ def machine_facts() -> dict[str, Any]:
         "os": platform.platform(),
         "python": platform.python_version(),
         "python_implementation": platform.python_implementation(),
-        "selu_xp_commit": _git_commit(),
+        "selu_xp_path": path,
+        "selu_xp_commit": commit,
     }
 
 

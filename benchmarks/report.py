@@ -174,7 +174,12 @@ def _facts(meta: dict[str, Any]) -> list[str]:
     gpus = ", ".join(f"{k}: {v}" for k, v in meta.get("gpus", {}).items())
     torch_threads = threads.get("torch_threads")
     lines = [
-        f"- Date: {m['date']}; selu_xp commit {m.get('selu_xp_commit') or 'unknown'}",
+        f"- Date: {m['date']}; selu_xp "
+        + (
+            f"commit {m['selu_xp_commit']}"
+            if m.get("selu_xp_commit")
+            else f"from {m.get('selu_xp_path') or 'an unknown place'}"
+        ),
         f"- CPU: {m['cpu']} ({m['cores']} cores, {m['cores_usable']} usable; "
         f"features: {', '.join(m['cpu_features']) or 'none listed'}); "
         f"memory {m['memory_gib']} GiB; {m['os']}",
