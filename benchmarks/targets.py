@@ -1,0 +1,245 @@
+"""The performance targets, evaluated from measured records.
+
+Each target compares medians of the same run (same process, same data).  A
+target is met when every measured size meets it, missed when one does not,
+and not measured (``met`` is None) when the run lacks a number it needs.
+"""
+
+from __future__ import annotations
+
+import operator
+from collections.abc import Callable, Iterable
+from typing import Any
+
+__all__ = ["evaluate", "format_size"]
+
+Record = dict[str, Any]
+Index = dict[tuple[str, str, int, str], Record]
+
+_LARGE = (10**6, 10**8)  # the sizes of the allocating NumPy targets
+_OVERHEAD_SIZE = 10**3
+_DASK_SIZE, _DASK_CHUNK = 10**8, 10**7
+_DTYPES = ("float32", "float64")
+
+
+def format_size(n: int) -> str:
+    """``1e6`` for a power of ten, else three significant digits."""
+    s = f"{n:.0e}".replace("e+0", "e").replace("e+", "e")
+    return s if float(s) == n else f"{n:.3g}"
+
+
+def _index(records: Iterable[Record]) -> Index:
+    return {(r["backend"], r["dtype"], r["size"], r["case"]): r for r in records}
+
+
+def _median(idx: Index, backend: str, dtype: str, size: int, case: str) -> float | None:
+    r = idx.get((backend, dtype, size, case))
+    return None if r is None else float(r["median_s"])
+
+
+def _sizes(idx: Index, backend: str, dtype: str) -> list[int]:
+    return sorted({k[2] for k in idx if k[0] == backend and k[1] == dtype})
+
+
+def _target(
+    id: str,
+    text: str,
+    limit: float,
+    unit: str,
+    values: list[tuple[int, float]],
+    ok: Callable[[float, float], bool],
+    note: str = "",
+) -> Record:
+    met = all(ok(v, limit) for _, v in values) if values else None
+    return {
+        "id": id,
+        "target": text,
+        "limit": limit,
+        "unit": unit,
+        "comparison": "<=" if ok is operator.le else ">=" if ok is operator.ge else "<",
+        "values": [{"size": n, "value": v} for n, v in values],
+        "met": met,
+        "note": note,
+    }
+
+
+def _ratios(
+    idx: Index,
+    num: tuple[str, str],
+    den: tuple[str, str],
+    dtype: str,
+    sizes: Iterable[int],
+) -> list[tuple[int, float]]:
+    """``time(num) / time(den)`` at each size where both were measured."""
+    values = []
+    for n in sizes:
+        a = _median(idx, num[0], dtype, n, num[1])
+        b = _median(idx, den[0], dtype, n, den[1])
+        if a is not None and b is not None and b > 0:
+            values.append((n, a / b))
+    return values
+
+
+def _numpy_targets(idx: Index, dtype: str) -> list[Record]:
+    large = [n for n in _sizes(idx, "numpy", dtype) if _LARGE[0] <= n <= _LARGE[1]]
+    fast = ("numpy", "selu")
+    copy_limit = 4.0 if dtype == "float32" else 3.0
+    head = f"NumPy {dtype}, 1e6..1e8, allocating:"
+    out = [
+        _target(
+            f"numpy-vs-torch-{dtype}",
+            f"{head} time / torch.nn.functional.selu (CPU)",
+            0.5,
+            "x",
+            _ratios(idx, fast, ("torch-cpu", "torch_selu"), dtype, large),
+            operator.le,
+        ),
+        _target(
+            f"numpy-vs-jax-{dtype}",
+            f"{head} time / jax.nn.selu under jit (CPU)",
+            1.0,
+            "x",
+            _ratios(idx, fast, ("jax-cpu", "jax_selu"), dtype, large),
+            operator.le,
+        ),
+        _target(
+            f"numpy-vs-copy-{dtype}",
+            f"{head} time / copy floor (np.copyto)",
+            copy_limit,
+            "x",
+            _ratios(idx, fast, ("numpy", "copy"), dtype, large),
+            operator.le,
+        ),
+    ]
+    t = _median(idx, "numpy", dtype, _OVERHEAD_SIZE, "selu")
+    out.append(
+        _target(
+            f"numpy-overhead-{dtype}",
+            f"NumPy {dtype}: time per call at 1e3 elements (µs)",
+            5.0,
+            "us",
+            [] if t is None else [(_OVERHEAD_SIZE, t * 1e6)],
+            operator.le,
+        )
+    )
+    return out
+
+
+def _torch_targets(idx: Index, dtype: str) -> list[Record]:
+    out = []
+    a = _median(idx, "torch-cpu", dtype, _OVERHEAD_SIZE, "selu")
+    b = _median(idx, "torch-cpu", dtype, _OVERHEAD_SIZE, "torch_selu")
+    out.append(
+        _target(
+            f"torch-overhead-{dtype}",
+            f"PyTorch CPU {dtype}: time per call at 1e3 minus F.selu's (µs)",
+            1.5,
+            "us",
+            [] if a is None or b is None else [(_OVERHEAD_SIZE, (a - b) * 1e6)],
+            operator.le,
+        )
+    )
+    for backend in ("torch-cpu", "torch-cuda"):
+        sizes = _sizes(idx, backend, dtype)
+        if backend == "torch-cuda" and not sizes:
+            continue
+        out.append(
+            _target(
+                f"{backend}-vs-fselu-{dtype}",
+                f"PyTorch ({backend}) {dtype}, every size: time / F.selu",
+                1.1,
+                "x",
+                _ratios(idx, (backend, "selu"), (backend, "torch_selu"), dtype, sizes),
+                operator.le,
+            )
+        )
+    return out
+
+
+def _jax_targets(idx: Index, dtype: str) -> list[Record]:
+    out = []
+    for backend in ("jax-cpu", "jax-gpu"):
+        sizes = _sizes(idx, backend, dtype)
+        if backend == "jax-gpu" and not sizes:
+            continue
+        out.append(
+            _target(
+                f"{backend}-vs-nn-{dtype}",
+                f"JAX ({backend}) {dtype}, every size, both under jit: "
+                "time / jax.nn.selu",
+                1.05,
+                "x",
+                _ratios(idx, (backend, "selu"), (backend, "jax_selu"), dtype, sizes),
+                operator.le,
+            )
+        )
+    return out
+
+
+def _dask_target(idx: Index, dtype: str) -> Record:
+    r = idx.get(("dask", dtype, _DASK_SIZE, "selu"))
+    values: list[tuple[int, float]] = []
+    note = "needs a run with dask at --sizes 1e8 and --dask-chunk 1e7"
+    if r is not None and r.get("chunk") == _DASK_CHUNK:
+        values = _ratios(
+            idx, ("dask", "selu"), ("dask", "numpy_selu"), dtype, [_DASK_SIZE]
+        )
+        note = ""
+    return _target(
+        f"dask-vs-numpy-{dtype}",
+        f"Dask {dtype}, 1e8 elements in 1e7-element chunks: time / NumPy path",
+        1.3,
+        "x",
+        values,
+        operator.le,
+        "" if values else note,
+    )
+
+
+def _cupy_targets(idx: Index) -> list[Record]:
+    t_copy = _median(idx, "cupy", "float32", _DASK_SIZE, "copy")
+    t_selu = _median(idx, "cupy", "float32", _DASK_SIZE, "selu")
+    share = [] if t_copy is None or t_selu is None else [(_DASK_SIZE, t_copy / t_selu)]
+    out = [
+        _target(
+            "cupy-vs-copy-float32",
+            "CuPy float32, 1e8: bandwidth as a share of the device copy's",
+            0.9,
+            "share",
+            share,
+            operator.ge,
+            "" if share else "needs a GPU run of cupy at 1e8 float32",
+        )
+    ]
+    for dtype in _DTYPES:
+        sizes = [n for n in _sizes(idx, "cupy", dtype) if n >= _LARGE[0]]
+        values = _ratios(
+            idx, ("cupy", "selu"), ("torch-cuda", "torch_selu"), dtype, sizes
+        )
+        out.append(
+            _target(
+                f"cupy-vs-torch-{dtype}",
+                f"CuPy {dtype}, 1e6 and up: time / torch CUDA F.selu (faster: < 1)",
+                1.0,
+                "x",
+                values,
+                operator.lt,
+                "" if values else "needs a GPU run of cupy and torch-cuda",
+            )
+        )
+    return out
+
+
+def evaluate(records: Iterable[Record]) -> list[Record]:
+    """Every target of the suite, with its measured values and verdict."""
+    idx = _index(records)
+    out: list[Record] = []
+    for dtype in _DTYPES:
+        out += _numpy_targets(idx, dtype)
+    for dtype in _DTYPES:
+        out += _torch_targets(idx, dtype)
+    for dtype in _DTYPES:
+        out += _jax_targets(idx, dtype)
+    out += [_dask_target(idx, dtype) for dtype in _DTYPES]
+    out += _cupy_targets(idx)
+    return out

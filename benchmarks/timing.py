@@ -1,0 +1,170 @@
+"""Timing one call robustly, and a progress bar on stderr."""
+
+from __future__ import annotations
+
+import contextlib
+import gc
+import math
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, TextIO
+
+__all__ = ["Progress", "Stats", "measure"]
+
+# No sample is timed with more calls than this, however fast the call.
+_MAX_NUMBER = 100_000
+
+
+@dataclass(frozen=True)
+class Stats:
+    """Seconds per call: median and quartiles over `repeat` samples.
+
+    Each sample times `number` back-to-back calls and divides by `number`,
+    so that calls of a few microseconds are not lost in the timer's noise.
+    """
+
+    median: float
+    q1: float
+    q3: float
+    repeat: int
+    number: int
+
+    @property
+    def iqr(self) -> float:
+        return self.q3 - self.q1
+
+
+def _quantile(sorted_values: list[float], q: float) -> float:
+    """Linear-interpolated quantile of already sorted values (NumPy's default)."""
+    pos = q * (len(sorted_values) - 1)
+    lo = math.floor(pos)
+    hi = min(lo + 1, len(sorted_values) - 1)
+    return sorted_values[lo] + (sorted_values[hi] - sorted_values[lo]) * (pos - lo)
+
+
+def measure(
+    call: Callable[[], Any],
+    sync: Callable[[], None],
+    *,
+    repeat: int,
+    warmup: int,
+    min_time: float,
+    context: Callable[[], contextlib.AbstractContextManager[Any]] | None = None,
+    budget: float | None = None,
+) -> Stats:
+    """Time `call` after `warmup` untimed calls.
+
+    `sync` waits for asynchronous work (a GPU stream) and runs at the end of
+    every sample, inside the timed region.  The number of calls per sample is
+    chosen so that a sample lasts at least `min_time` seconds.  The garbage
+    collector is off while sampling; `context` (for example
+    ``selu_xp.force_generic``) is entered once around everything.  With a
+    `budget` (seconds), calls so slow that `repeat` samples would overrun it
+    get fewer samples, but never fewer than 3.
+    """
+    with context() if context is not None else contextlib.nullcontext():
+        for _ in range(warmup):
+            call()
+            sync()
+        start = time.perf_counter()
+        call()
+        sync()
+        once = time.perf_counter() - start
+        number = 1
+        if once < min_time:
+            number = min(_MAX_NUMBER, math.ceil(min_time / max(once, 1e-8)))
+        elif budget is not None and once * repeat > budget:
+            repeat = max(min(3, repeat), math.floor(budget / once))
+        samples = []
+        gc_was_enabled = gc.isenabled()
+        gc.disable()
+        try:
+            for _ in range(repeat):
+                start = time.perf_counter()
+                for _ in range(number):
+                    call()
+                sync()
+                samples.append((time.perf_counter() - start) / number)
+        finally:
+            if gc_was_enabled:
+                gc.enable()
+    samples.sort()
+    return Stats(
+        median=_quantile(samples, 0.5),
+        q1=_quantile(samples, 0.25),
+        q3=_quantile(samples, 0.75),
+        repeat=repeat,
+        number=number,
+    )
+
+
+def _clock(seconds: float) -> str:
+    minutes, secs = divmod(round(seconds), 60)
+    return f"{minutes}:{secs:02d}"
+
+
+class Progress:
+    """A one-line progress bar on a terminal, or sparse lines in a log.
+
+    On a terminal the line is redrawn in place; otherwise (a log file, CI) a
+    line is written at most every `log_every` seconds and at the end.
+    """
+
+    def __init__(
+        self,
+        total: int,
+        *,
+        stream: TextIO | None = None,
+        enabled: bool = True,
+        width: int = 28,
+        log_every: float = 10.0,
+    ) -> None:
+        self.total = max(total, 1)
+        self.done = 0
+        self.stream = sys.stderr if stream is None else stream
+        self.enabled = enabled
+        self.width = width
+        self.log_every = log_every
+        self.tty = bool(getattr(self.stream, "isatty", lambda: False)())
+        self._start = time.perf_counter()
+        self._last_log = -math.inf
+
+    def line(self, label: str) -> str:
+        """The text of the bar after `done` of `total` steps."""
+        frac = min(self.done / self.total, 1.0)
+        filled = round(frac * self.width)
+        bar = "#" * filled + "-" * (self.width - filled)
+        elapsed = time.perf_counter() - self._start
+        eta = elapsed / self.done * (self.total - self.done) if self.done else 0.0
+        return (
+            f"[{bar}] {self.done}/{self.total} {frac:4.0%} "
+            f"{_clock(elapsed)} elapsed, ~{_clock(eta)} left  {label}"
+        )
+
+    def update(self, label: str) -> None:
+        """Show that the step `label` is starting."""
+        if not self.enabled:
+            return
+        if self.tty:
+            self.stream.write("\r\x1b[2K" + self.line(label)[:160])
+            self.stream.flush()
+            return
+        now = time.perf_counter()
+        if now - self._last_log >= self.log_every:
+            self._last_log = now
+            self.stream.write(self.line(label) + "\n")
+            self.stream.flush()
+
+    def advance(self) -> None:
+        """Count one step as done."""
+        self.done += 1
+
+    def close(self) -> None:
+        """Finish the bar with a full line."""
+        if not self.enabled:
+            return
+        self.done = self.total
+        self.stream.write(("\r\x1b[2K" if self.tty else "") + self.line("done") + "\n")
+        self.stream.flush()
