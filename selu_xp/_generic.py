@@ -73,7 +73,9 @@ _EXPM1_POLYNOMIAL = {
 }
 
 
-def expm1_nonpositive(x: Array, xp: ModuleType, *, polynomial: str | None) -> Array:
+def expm1_nonpositive(
+    x: Array, xp: ModuleType, *, polynomial: str | None, far_from_exp: bool = True
+) -> Array:
     """expm1 of ``x <= 0``: ``exp(x) - 1`` far from 0, a careful expm1 near it.
 
     Far from 0 ``exp(x) - 1`` loses nothing to cancellation, and its automatic
@@ -85,7 +87,10 @@ def expm1_nonpositive(x: Array, xp: ModuleType, *, polynomial: str | None) -> Ar
     ``"float64"`` a Taylor polynomial evaluated in that dtype.  The polynomial
     is for expm1 implementations that are not accurate enough: float32 with
     no wider type to compute in (backends' float32 expm1 is 1 to 4.6 ULPs
-    off), and XLA's float64 expm1 (3 to 4 ULPs).
+    off), and XLA's float64 expm1 (3 to 4 ULPs).  With ``far_from_exp=False``
+    the far side is the backend's expm1 too, for backends whose exp is less
+    accurate than their expm1 (XLA on GPUs) and callers that define their
+    own derivative.
     """
     if polynomial is None:
         far = x < -1.0
@@ -99,7 +104,9 @@ def expm1_nonpositive(x: Array, xp: ModuleType, *, polynomial: str | None) -> Ar
         for c in reversed(coefficients[:-1]):
             q = c + near * q
         near_part = xp.where(near == 0, near, near + near * near * q)  # keeps -0.0
-    return xp.where(far, xp.exp(xp.where(far, x, 0.0)) - 1.0, near_part)
+    x_far = xp.where(far, x, 0.0)
+    far_part = xp.exp(x_far) - 1.0 if far_from_exp else xp.expm1(x_far)
+    return xp.where(far, far_part, near_part)
 
 
 def _working_dtype(x: Array, xp: ModuleType) -> Any:

@@ -184,7 +184,7 @@ BACKENDS: list[Backend] = [
     Backend(
         "torch-cuda",
         "torch",
-        lambda torch: torch.device("cuda"),
+        lambda torch: torch.device("cuda", torch.cuda.current_device()),
         lambda torch, a, dev: torch.asarray(a.copy(), device=dev),
         _torch_to_numpy,
         _usable=_torch_cuda_usable,

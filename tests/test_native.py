@@ -16,54 +16,13 @@ import selu_xp
 from selu_xp import _native, _native_numpy, force_generic
 
 from ._backends import BACKENDS, Backend, active
-from ._reference import accuracy_grid, max_ulp, reference
+from ._reference import reference
 
 FUNCTIONS = ["selu", "elu", "selu_derivative", "elu_derivative"]
 
-# ULP bounds of the result dtype.  float64 selu_derivative: NumPy's exp and
-# the product already reach 1.54 ULP on the generic path.
-BOUNDS = {"float64": 1.5, "float32": 1.0, "float16": 1.0, "bfloat16": 1.0}
-WIDER = {("selu_derivative", "float64"): 2.0}
-
-# jax.nn's own functions: the bar for JAX where it computes in XLA's expm1.
-JAX_PEERS = {"selu": "selu", "elu": "elu"}
-
-
-def _jax_peer_error(
-    backend: Backend, name: str, xb: Any, x: np.ndarray, dtype: str
-) -> float:
-    import jax
-
-    peer = getattr(jax.nn, JAX_PEERS[name])(xb)
-    return max_ulp(name, x, backend.to_numpy(peer), dtype)
-
-
-def _x64(backend: Backend) -> bool:
-    return backend.module != "jax" or backend.float64
-
-
-@pytest.mark.parametrize("name", FUNCTIONS)
-def test_accuracy_against_reference(
-    backend_dtype: tuple[Backend, str], name: str, path: str
-) -> None:
-    backend, dtype = backend_dtype
-    xb = backend.asarray(accuracy_grid(dtype), dtype)
-    x = backend.to_numpy(xb).astype(np.float64)
-    err = max_ulp(name, x, backend.to_numpy(getattr(selu_xp, name)(xb)), dtype)
-    # JAX evaluates expm1 with XLA's own (several ULPs off) in float64, and in
-    # float32 on the fast path and without x64: there it must match jax.nn.
-    xla_expm1 = dtype == "float64" or (
-        dtype == "float32" and (path == "fast" or not _x64(backend))
-    )
-    if backend.module == "jax" and xla_expm1:
-        if name in JAX_PEERS:
-            peer = _jax_peer_error(backend, name, xb, x, dtype)
-            assert err <= peer, f"{name} {dtype}: {err:.3f} ULP, jax.nn {peer:.3f}"
-            return
-        bound = 2.0  # XLA's exp, then one rounding of the product
-    else:
-        bound = WIDER.get((name, dtype), BOUNDS[dtype])
-    assert err <= bound, f"{name} {dtype} on {backend} ({path}): {err:.3f} ULP"
+# Accuracy against the mpmath reference, on both paths of every backend, is
+# tests/test_accuracy.py; this module checks what is particular to the fast
+# paths.
 
 
 def _agreement_grid(dtype: str = "float64") -> np.ndarray:
