@@ -6,10 +6,11 @@ accurate: ``neg`` is the correctly rounded product rather than two
 roundings, and expm1 near 0 is a Taylor polynomial (XLA's own CPU expm1 is 3
 to 4.6 ULPs off there; see `expm1_nonpositive`).  Widening float32 to
 float64, as the generic path does for 0.5 ULP, costs several times
-``jax.nn.selu``'s time on CPU.  On GPUs, which are bound by memory here,
-float32 is widened to float64 when x64 is enabled, and away from 0 expm1 is
-XLA's own (within 1 ULP there, where its ``exp`` is less accurate); the
-derivative comes from ``exp`` through a custom JVP everywhere.  The
+``jax.nn.selu``'s time on CPU (and float64 arithmetic is slow on most GPUs).
+On GPUs, away from 0 expm1 is XLA's own: there it is within 1 ULP and more
+accurate than XLA's ``exp`` (measured on an H200: 1.49 to 1.76 ULP in
+float32 against 1.70 to 2.25 for ``jax.nn.selu``).  The derivative comes
+from ``exp`` through a custom JVP everywhere.  The
 derivatives are no speed target and widen float32 to float64 when x64 is
 enabled, as the generic path does.  The expm1 branch sees
 ``where(x > 0, -0.0, x)``, so neither branch overflows and gradients are
@@ -58,13 +59,7 @@ def _compiled(*, derivative: bool) -> Any:
     jnp = jax.numpy
 
     def family(x: Array, pos: float, neg: float, platform: str) -> Array:
-        wide = jax.dtypes.canonicalize_dtype(jnp.float64)  # float32 without x64
-        if x.dtype == jnp.float32 and platform != "cpu":
-            w = x.astype(wide)  # memory-bound on accelerators: widening is free
-        elif x.dtype in (jnp.float32, jnp.float64):
-            w = x
-        else:
-            w = x.astype(jnp.float32)
+        w = x if x.dtype in (jnp.float32, jnp.float64) else x.astype(jnp.float32)
         positive = w > 0
         # -0.0, not 0: XLA folds where(w > 0, 0, w) for half inputs so that
         # it loses the sign of x = -0.0.
