@@ -34,6 +34,7 @@ META_KEYS = {
 FIELD_KEYS = {
     "backend": ("backend", "namespace", "library", "xp"),
     "implementation": (
+        "case",
         "implementation",
         "impl",
         "function",
@@ -81,6 +82,8 @@ def load(path: Path) -> tuple[dict[str, Any], list[dict[str, Any]]]:
         msg = f"{path.name} has no list of records under any of {RECORD_LISTS}."
         raise ValueError(msg)
     meta = {key: _first(meta_src, aliases) for key, aliases in META_KEYS.items()}
+    if meta["date"] is None and isinstance(meta["machine"], dict):
+        meta["date"] = _first(meta["machine"], META_KEYS["date"])
     records = [r for r in (_record(item) for item in raw) if r is not None]
     if not records:
         msg = (

@@ -1,5 +1,8 @@
 """Effective bandwidth per backend and implementation, from results.json.
 
+Plotted: selu_xp's fast path (solid), the backend's copy floor (dashed) and
+the backend's own SELU where it has one (dotted).
+
 The records are read by the documentation's own loader, which accepts the
 benchmark suite's JSON (see docs/_ext/benchmark_page.py).
 """
@@ -22,18 +25,20 @@ fig, axes = plt.subplots(
     sharey=True,
     layout="constrained",
 )
+STYLES = {"selu": "-", "copy": "--", "torch_selu": ":", "jax_selu": ":"}
 handles = {}
 for ax, dtype in zip(axes[0], dtypes, strict=True):
     series = {}
     for r in records:
-        if r["dtype"] == dtype:
+        if r["dtype"] == dtype and r["implementation"] in STYLES:
             key = f"{r['backend']}: {r['implementation']}"
             if r.get("threads") is not None:
                 key += f" ({r['threads']} threads)"
             series.setdefault(key, []).append((r["size"], r["gbps"]))
     for key, points in sorted(series.items()):
         points.sort()
-        (line,) = ax.plot(*zip(*points, strict=True), marker=".", label=key)
+        style = STYLES[key.split(": ")[1].split(" (")[0]]
+        (line,) = ax.plot(*zip(*points, strict=True), style, marker=".", label=key)
         handles.setdefault(key, line)
     ax.set_xscale("log")
     ax.set_yscale("log")
