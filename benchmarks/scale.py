@@ -1,10 +1,11 @@
-"""``python -m benchmarks.scale``: selu over a Dask array larger than memory allows.
+"""``python -m benchmarks.scale``: selu over a Dask array too large to hold whole.
 
 The input is generated lazily, chunk by chunk, by Dask's random generator
 (standard normal, so both branches of SELU run) and never held whole; the
-graph ends in a sum, so only one number comes back.  Two runs on the same
-graph shape are timed: the generation and the sum alone, then with ``selu``
-in between, so that the difference is the cost of ``selu`` itself.  The peak
+graph ends in a sum, so only one number comes back.  Two graphs are timed,
+alternately and ``--repeat`` times each: the generation and the sum alone,
+then with ``selu`` in between, so that the difference of the medians is the
+cost of ``selu`` itself.  The peak
 resident memory of this process is read from the operating system
 (``getrusage``); with the default threaded scheduler the chunks are computed
 in this process, so it covers them.
@@ -15,6 +16,7 @@ from __future__ import annotations
 import argparse
 import json
 import resource
+import statistics
 import sys
 import time
 from pathlib import Path
@@ -40,6 +42,7 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--workers", type=int, default=None, help="threads (default: all cores)"
     )
+    p.add_argument("--repeat", type=int, default=3, help="runs of each graph")
     p.add_argument("--out", type=Path, default=RESULTS, help="where scale.json goes")
     p.add_argument("--no-write", action="store_true", help="print only")
     return p
@@ -59,8 +62,10 @@ def _rss_bytes() -> int | None:
     return pages * resource.getpagesize()
 
 
-def run(size: int, chunk: int, dtype: str, workers: int | None) -> dict[str, Any]:
-    """Time the two graphs once each and return the measurements."""
+def run(
+    size: int, chunk: int, dtype: str, workers: int | None, repeat: int = 3
+) -> dict[str, Any]:
+    """Time the two graphs `repeat` times each; medians and samples."""
     import dask
     import dask.array as da
     import numpy as np
@@ -73,16 +78,20 @@ def run(size: int, chunk: int, dtype: str, workers: int | None) -> dict[str, Any
 
     rss_start = _rss_bytes()
     x = source()
-    timings = {}
+    samples: dict[str, list[float]] = {"generate_sum": [], "generate_selu_sum": []}
     sums = {}
+    graphs = {
+        "generate_sum": lambda: source().sum(),
+        "generate_selu_sum": lambda: selu_xp.selu(source()).sum(),
+    }
     with dask.config.set(scheduler="threads", num_workers=workers):
-        for name, graph in (
-            ("generate_sum", source().sum()),
-            ("generate_selu_sum", selu_xp.selu(source()).sum()),
-        ):
-            start = time.perf_counter()
-            sums[name] = float(graph.compute())
-            timings[name] = time.perf_counter() - start
+        for _ in range(repeat):  # alternating, so that drifts hit both alike
+            for name, make in graphs.items():
+                graph = make()
+                start = time.perf_counter()
+                sums[name] = float(graph.compute())
+                samples[name].append(time.perf_counter() - start)
+    timings = {name: statistics.median(times) for name, times in samples.items()}
     nbytes = int(x.nbytes)
     selu_s = timings["generate_selu_sum"] - timings["generate_sum"]
     return {
@@ -94,7 +103,9 @@ def run(size: int, chunk: int, dtype: str, workers: int | None) -> dict[str, Any
         "chunk_bytes": chunk * x.dtype.itemsize,
         "scheduler": "threads",
         "workers": workers,
+        "repeat": repeat,
         "seconds": timings,
+        "samples_s": samples,
         "selu_seconds": selu_s,
         "elements_per_s": size / timings["generate_selu_sum"],
         "gbps": nbytes / timings["generate_selu_sum"] / 1e9,
@@ -130,15 +141,22 @@ def markdown(meta: dict[str, Any], r: dict[str, Any]) -> str:
         f"| chunks | {r['chunks']} of {r['chunk']:,} elements "
         f"({r['chunk_bytes'] / 1e6:.0f} MB) |",
         f"| scheduler | Dask threaded, {r['workers'] or meta['cores']} workers |",
-        f"| generate + sum | {t['generate_sum']:.1f} s |",
-        f"| generate + selu + sum | {t['generate_selu_sum']:.1f} s |",
+        f"| generate + sum (median of {r['repeat']}) | {t['generate_sum']:.2f} s |",
+        f"| generate + selu + sum (median of {r['repeat']}) "
+        f"| {t['generate_selu_sum']:.2f} s |",
         f"| end-to-end throughput | {r['elements_per_s'] / 1e6:,.0f} M elements/s "
         f"({r['gbps']:.2f} GB/s) |",
-        f"| selu alone (difference) | {r['selu_seconds']:.1f} s: {selu_rate} |",
+        f"| selu alone (difference of the medians) | {r['selu_seconds']:.2f} s: "
+        f"{selu_rate} |",
         f"| peak RSS of the process | {r['peak_rss_bytes'] / gib:.2f} GiB |",
         "",
         "The input is never materialized: the peak RSS is a small fraction of",
-        "the array's size.  One run each, so the difference is indicative only.",
+        "the array's size.  Samples (s): "
+        + "; ".join(
+            f"{name} " + ", ".join(f"{v:.2f}" for v in values)
+            for name, values in r["samples_s"].items()
+        )
+        + ".",
         "",
     ]
     return "\n".join(lines)
@@ -148,7 +166,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     from .machine import machine_facts, versions
 
-    result = run(args.size, args.chunk, args.dtype, args.workers)
+    result = run(args.size, args.chunk, args.dtype, args.workers, args.repeat)
     meta = {**machine_facts(), "versions": versions()}
     text = markdown(meta, result)
     print(text)

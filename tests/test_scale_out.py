@@ -262,7 +262,7 @@ def test_scale_benchmark_small_run() -> None:
         sys.path.insert(0, str(root))
     from benchmarks.scale import markdown, run
 
-    r = run(size=200_000, chunk=30_000, dtype="float64", workers=2)
+    r = run(size=200_000, chunk=30_000, dtype="float64", workers=2, repeat=1)
     assert r["chunks"] == 7
     assert r["bytes"] == 1_600_000
     # The same generator, materialized (it is small), through NumPy.
