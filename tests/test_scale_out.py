@@ -22,6 +22,8 @@ import pytest
 import selu_xp
 from selu_xp import alpha_dropout, elu, elu_derivative, lecun_normal, selu
 
+from ._backends import BACKENDS
+
 VALUES = np.linspace(-4.0, 4.0, 600).reshape(20, 30)
 
 
@@ -120,6 +122,44 @@ def test_dask_cluster_lecun_normal(client: Any) -> None:
     np.testing.assert_array_equal(got, lecun_normal((40, 30), xp=np, rng=5))
     # Variance 1 / fan_in, fan_in = shape[-2] = 40 by default (1200 samples).
     assert abs(got.std() * np.sqrt(40) - 1) < 0.08
+
+
+CUPY = next(b for b in BACKENDS if b.id == "cupy")
+
+
+@pytest.mark.skipif(CUPY.skip_reason() is not None, reason=str(CUPY.skip_reason()))
+def test_dask_of_cupy_chunks_takes_the_cupy_path(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import cupy
+    import dask
+    import dask.array as da
+
+    from selu_xp import _native
+    from selu_xp._compat import array_namespace
+
+    cx = cupy.asarray(VALUES)
+    ns = array_namespace(cx)
+    cupy_path = _native.lookup(ns, derivative=False)
+    assert cupy_path is not None
+    calls: list[Any] = []
+
+    def counting(block: Any, *args: Any, **kwargs: Any) -> Any:
+        calls.append(type(block))
+        return cupy_path(block, *args, **kwargs)
+
+    monkeypatch.setitem(_native._FOUND, (ns, False), counting)
+    x = da.from_array(cx, chunks=(7, 11), asarray=False)
+    y = selu(x)
+    assert len(y.dask.layers) == len(x.dask.layers) + 1
+    assert y.chunks == x.chunks
+    with dask.config.set(scheduler="synchronous"):
+        got = y.compute()
+    assert isinstance(got, cupy.ndarray)
+    assert calls == [cupy.ndarray] * x.npartitions
+    with selu_xp.force_generic():
+        expected = selu(VALUES)
+    np.testing.assert_allclose(cupy.asnumpy(got), expected, rtol=1e-15, atol=0)
 
 
 # --------------------------------------------------------------------------
