@@ -49,13 +49,13 @@ def client() -> Iterator[Any]:
         yield c
 
 
-def _transitions(client: Any) -> int:
-    """How many task state transitions the cluster's scheduler has made."""
-    return int(
-        client.run_on_scheduler(
-            lambda dask_scheduler: dask_scheduler.transition_counter
-        )
-    )
+def _names_on_scheduler(client: Any) -> set[str]:
+    """The names (layers) of every task the cluster's scheduler holds."""
+
+    def names(dask_scheduler: Any) -> set[str]:
+        return {k[0] if isinstance(k, tuple) else str(k) for k in dask_scheduler.tasks}
+
+    return set(client.run_on_scheduler(names))
 
 
 def _chunked(chunks: Any) -> Any:
@@ -80,15 +80,22 @@ def test_dask_cluster_matches_numpy(client: Any, func: Any) -> None:
 
 
 def test_dask_cluster_computes_nothing_before_compute(client: Any) -> None:
+    from distributed import wait
+
     x = _chunked((5, 10))
-    before = _transitions(client)
     y = elu(selu(x))
     z = alpha_dropout(y, 0.2, rng=3)
     assert len(y.dask.layers) == len(x.dask.layers) + 2
-    assert _transitions(client) == before
     assert z.chunks == x.chunks
-    z.compute()
-    assert _transitions(client) > before
+    layers = set(z.dask.layers)
+    assert not layers & _names_on_scheduler(client)
+    # Held in the cluster's memory, the result's tasks are now on the scheduler.
+    persisted = client.persist(z)
+    wait(persisted)
+    assert z.name in _names_on_scheduler(client)
+    np.testing.assert_array_equal(
+        persisted.compute(), alpha_dropout(elu(selu(VALUES)), 0.2, rng=3)
+    )
 
 
 def test_dask_cluster_dropout_reproducible_across_chunkings(client: Any) -> None:
