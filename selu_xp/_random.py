@@ -18,7 +18,9 @@ ecosystem does (SPEC 7), extended to the generators of the array libraries:
   ``cupy.random.Generator``, or a JAX PRNG key (typed, from
   ``jax.random.key``, or a raw ``uint32[2]`` key from ``jax.random.PRNGKey``).
   A JAX key is used as given, not split: the same key gives the same numbers,
-  and splitting is the caller's business as everywhere in JAX.
+  and splitting is the caller's business as everywhere in JAX.  For an
+  input sharded over several devices the numbers are left uncommitted, and
+  JAX places them with the input's sharding.
 
 A generator of another backend than the output's, or on another device, is
 refused with `TypeError`.  Dask has no generator of its own here: its numbers
