@@ -18,7 +18,9 @@ ecosystem does (SPEC 7), extended to the generators of the array libraries:
   ``cupy.random.Generator``, or a JAX PRNG key (typed, from
   ``jax.random.key``, or a raw ``uint32[2]`` key from ``jax.random.PRNGKey``).
   A JAX key is used as given, not split: the same key gives the same numbers,
-  and splitting is the caller's business as everywhere in JAX.
+  and splitting is the caller's business as everywhere in JAX.  For an
+  input sharded over several devices the numbers are left uncommitted, and
+  JAX places them with the input's sharding.
 
 A generator of another backend than the output's, or on another device, is
 refused with `TypeError`.  Dask has no generator of its own here: its numbers
@@ -140,7 +142,9 @@ def _native(rng: object, xp: ModuleType, device: Any, func: str) -> Source | Non
                 f"{rng.shape}."
             )
             raise TypeError(msg)
-        if device is not None and not isinstance(rng, jax.core.Tracer):
+        if not (
+            device is None or isinstance(rng, jax.core.Tracer) or _sharded(device, jax)
+        ):
             _check_device(_one_device(rng.devices()), device, func)
         return _Jax(rng, jax, device)
     return None
@@ -179,6 +183,11 @@ def _torch_device(device: Any, torch: ModuleType) -> Any:
 
 def _one_device(devices: set[Any]) -> Any:
     return next(iter(devices)) if len(devices) == 1 else devices
+
+
+def _sharded(device: Any, jax: ModuleType) -> bool:
+    """Whether `device` is a sharding over several devices (a sharded input)."""
+    return isinstance(device, jax.sharding.Sharding)
 
 
 def _typed_key(rng: Any, jax: ModuleType) -> bool:
@@ -311,6 +320,12 @@ class _Jax:
         return jnp.float64 if dtype == jnp.float64 else jnp.float32
 
     def _place(self, x: Array) -> Array:
-        if self.device is None or isinstance(x, self.jax.core.Tracer):
+        jax = self.jax
+        if (
+            self.device is None
+            or isinstance(x, jax.core.Tracer)
+            or _sharded(self.device, jax)
+        ):
+            # Left uncommitted: JAX moves it to the sharding of the input.
             return x
         return self.jax.device_put(x, self.device)
