@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+import threading
 from collections.abc import Iterator
 
 __all__ = ["force_generic", "generic_forced"]
@@ -11,6 +12,12 @@ __all__ = ["force_generic", "generic_forced"]
 _FORCE_GENERIC: contextvars.ContextVar[bool] = contextvars.ContextVar(
     "selu_xp_force_generic", default=False
 )
+# How many force_generic() blocks are open in any thread.  While none is, the
+# context variable is not read at all: a plain module global is what compilers
+# that trace Python (TorchDynamo) can follow, so torch.compile(fullgraph=True)
+# works outside force_generic() blocks.
+_OPEN_BLOCKS = 0
+_OPEN_BLOCKS_LOCK = threading.Lock()
 
 
 @contextlib.contextmanager
@@ -38,13 +45,18 @@ def force_generic(enabled: bool = True) -> Iterator[None]:
     >>> bool(np.allclose(y, selu(x), rtol=1e-15, atol=0))
     True
     """
+    global _OPEN_BLOCKS
+    with _OPEN_BLOCKS_LOCK:
+        _OPEN_BLOCKS += 1
     token = _FORCE_GENERIC.set(enabled)
     try:
         yield
     finally:
         _FORCE_GENERIC.reset(token)
+        with _OPEN_BLOCKS_LOCK:
+            _OPEN_BLOCKS -= 1
 
 
 def generic_forced() -> bool:
     """Whether the caller is inside ``force_generic()``."""
-    return _FORCE_GENERIC.get()
+    return _OPEN_BLOCKS > 0 and _FORCE_GENERIC.get()

@@ -18,7 +18,6 @@ Dask                    ``map_blocks`` over the chunk type's fast path
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 from types import ModuleType
 from typing import Any
@@ -36,10 +35,11 @@ __all__ = ["lookup"]
 FastPath = Callable[..., Any]
 
 
-# (namespace, derivative) -> fast path or None, filled on first use.  Reads
-# need no lock (an entry never changes once added); `_FOUND_LOCK` guards adds.
+# (namespace, derivative) -> fast path or None, filled on first use.  An
+# entry never changes once added, and dict.setdefault is atomic (in CPython
+# with or without the GIL), so concurrent first calls agree without a lock;
+# a lock here would also stop torch.compile(fullgraph=True) on a first call.
 _FOUND: dict[tuple[ModuleType, bool], FastPath | None] = {}
-_FOUND_LOCK = threading.Lock()
 
 
 def lookup(xp: ModuleType, derivative: bool) -> FastPath | None:
@@ -53,8 +53,7 @@ def lookup(xp: ModuleType, derivative: bool) -> FastPath | None:
     f: FastPath | None = None
     if module is not None:
         f = module.elu_family_derivative if derivative else module.elu_family
-    with _FOUND_LOCK:
-        return _FOUND.setdefault(key, f)
+    return _FOUND.setdefault(key, f)
 
 
 def _backend_module(xp: ModuleType) -> Any:

@@ -225,7 +225,7 @@ def test_torch_compile() -> None:
     def both(v: Any) -> Any:
         return selu(v) + 2 * elu(v)
 
-    compiled = torch.compile(both, dynamic=False)
+    compiled = torch.compile(both, dynamic=False, fullgraph=True)
     x = torch.linspace(-5, 5, 64, dtype=torch.float64)
     got = compiled(x).numpy()
     v = x.numpy()
