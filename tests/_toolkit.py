@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 from typing import Any
 
 import numpy as np
@@ -43,3 +44,18 @@ def assert_moments(
     assert abs(z_mean) < sigmas, (m, mean, z_mean)
     assert abs(z_var) < sigmas, (var, variance, z_var)
     return float(z_mean), float(z_var)
+
+
+def own_generator(backend: Backend, seed: int) -> Any:
+    """`backend`'s own generator, or None where the library has none."""
+    lib = backend.module.split(".")[0]
+    if lib == "torch":
+        torch = importlib.import_module("torch")
+        return torch.Generator(device=backend.device).manual_seed(seed)
+    if lib == "jax":
+        jax = importlib.import_module("jax")
+        return jax.device_put(jax.random.key(seed), backend.device)
+    if lib == "cupy":
+        cupy = importlib.import_module("cupy")
+        return cupy.random.default_rng(seed)
+    return None

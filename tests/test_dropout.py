@@ -14,7 +14,7 @@ from selu_xp import alpha_dropout
 from ._backends import Backend
 from ._fixed_point import fixed_point_parameters
 from ._reference import ALPHA, SCALE, _round_to
-from ._toolkit import assert_moments, assert_on_backend
+from ._toolkit import assert_moments, assert_on_backend, own_generator
 
 
 def coefficients(
@@ -112,8 +112,6 @@ def test_keeps_the_other_fixed_point(backend: Backend) -> None:
 
 
 def test_native_generator_keeps_moments(backend: Backend) -> None:
-    from .test_random import own_generator
-
     gen = own_generator(backend, 7)
     if gen is None:
         gen = np.random.default_rng(7)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 import math
 from typing import Any
 
@@ -13,7 +12,7 @@ from array_api_compat import array_namespace
 from selu_xp import lecun_normal
 
 from ._backends import Backend
-from ._toolkit import assert_moments, assert_on_backend, dtype_of
+from ._toolkit import assert_moments, assert_on_backend, dtype_of, own_generator
 
 # Standard deviation of the standard normal truncated to [-2, 2], from the
 # closed form 1 - 2 * 2 * pdf(2) / (cdf(2) - cdf(-2)), computed here.
@@ -64,25 +63,11 @@ def test_normal_is_not_truncated(backend: Backend) -> None:
 
 
 def test_native_generator_moments_and_bound(backend: Backend) -> None:
-    rng = native_generator(backend, 5)
+    own = own_generator(backend, 5)
+    rng = np.random.default_rng(5) if own is None else own
     w = draw(backend, "float32", rng=rng)
     assert_moments(w, 0.0, 1.0 / 256)
     assert np.abs(w).max() <= 2 / 0.87962566103423978 / 16
-
-
-def native_generator(backend: Backend, seed: int) -> Any:
-    """`backend`'s own generator; a NumPy Generator where the library has none."""
-    lib = backend.module.split(".")[0]
-    if lib == "torch":
-        torch = importlib.import_module("torch")
-        return torch.Generator(device=backend.device).manual_seed(seed)
-    if lib == "jax":
-        jax = importlib.import_module("jax")
-        return jax.device_put(jax.random.key(seed), backend.device)
-    if lib == "cupy":
-        cupy = importlib.import_module("cupy")
-        return cupy.random.default_rng(seed)
-    return np.random.default_rng(seed)
 
 
 @pytest.mark.parametrize(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 from typing import Any
 
 import numpy as np
@@ -11,7 +10,7 @@ import pytest
 from selu_xp import alpha_dropout, lecun_normal
 
 from ._backends import BACKENDS, Backend
-from ._toolkit import dtype_of
+from ._toolkit import dtype_of, own_generator
 
 SHAPE = (64, 48)
 
@@ -93,21 +92,6 @@ def test_none_draws_fresh_entropy(backend: Backend) -> None:
     a = weights(backend, "float32", None)
     b = weights(backend, "float32", None)
     assert not np.array_equal(a, b)
-
-
-def own_generator(backend: Backend, seed: int) -> Any:
-    """`backend`'s own generator, or None where the library has none."""
-    lib = backend.module.split(".")[0]
-    if lib == "torch":
-        torch = importlib.import_module("torch")
-        return torch.Generator(device=backend.device).manual_seed(seed)
-    if lib == "jax":
-        jax = importlib.import_module("jax")
-        return jax.device_put(jax.random.key(seed), backend.device)
-    if lib == "cupy":
-        cupy = importlib.import_module("cupy")
-        return cupy.random.default_rng(seed)
-    return None
 
 
 def test_own_generator_is_reproducible(backend: Backend) -> None:
