@@ -6,7 +6,9 @@ The values are those of Klambauer et al., "Self-Normalizing Neural Networks"
 * alpha_01  = 1.6732632423543772848170429916717
 * lambda_01 = 1.0507009873554804934193349852946
 
-Python parses each literal to its correctly rounded double.
+Python's float() of each gives its correctly rounded double; the digits
+themselves are kept as `PAPER_ALPHA` and `PAPER_SCALE` for computations in
+decimal arithmetic.
 """
 
 from __future__ import annotations
@@ -18,10 +20,13 @@ from numbers import Real
 
 __all__ = ["SELU_ALPHA", "SELU_SCALE"]
 
-SELU_ALPHA: float = 1.6732632423543772848170429916717
+PAPER_ALPHA = "1.6732632423543772848170429916717"
+PAPER_SCALE = "1.0507009873554804934193349852946"
+
+SELU_ALPHA: float = float(PAPER_ALPHA)
 """The SELU ``alpha`` (the paper's alpha_01), correctly rounded to a double."""
 
-SELU_SCALE: float = 1.0507009873554804934193349852946
+SELU_SCALE: float = float(PAPER_SCALE)
 """The SELU ``scale`` (the paper's lambda_01), correctly rounded to a double."""
 
 # The correctly rounded double of the exact product alpha_01 * lambda_01

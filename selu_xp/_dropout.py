@@ -11,7 +11,13 @@ from types import ModuleType
 from typing import Any
 
 from ._compat import device
-from ._constants import SELU_ALPHA, SELU_SCALE, check_parameter
+from ._constants import (
+    PAPER_ALPHA,
+    PAPER_SCALE,
+    SELU_ALPHA,
+    SELU_SCALE,
+    check_parameter,
+)
 from ._generic import _narrow, _working_dtype
 from ._random import source
 from ._validation import float_namespace
@@ -19,10 +25,6 @@ from ._validation import float_namespace
 __all__ = ["alpha_dropout"]
 
 Array = Any
-
-# The paper's constants as printed, for the exact product alpha * scale.
-_PAPER_ALPHA = "1.6732632423543772848170429916717"
-_PAPER_SCALE = "1.0507009873554804934193349852946"
 
 
 def alpha_dropout(
@@ -222,7 +224,7 @@ def _coefficients(
     with decimal.localcontext() as ctx:
         ctx.prec = 60
         if alpha == SELU_ALPHA and scale == SELU_SCALE:
-            saturation = -Decimal(_PAPER_ALPHA) * Decimal(_PAPER_SCALE)
+            saturation = -Decimal(PAPER_ALPHA) * Decimal(PAPER_SCALE)
         else:
             saturation = -Decimal(alpha) * Decimal(scale)
         m, v = Decimal(mean), Decimal(variance)
