@@ -2,17 +2,21 @@
 
 ``torch.ops.aten.elu(x, alpha, scale, 1.0)`` computes ``scale * x`` for
 ``x > 0`` and ``alpha * scale * expm1(x)`` otherwise, with ``alpha * scale``
-multiplied in the kernel's compute type.  Passing the double ``alpha`` whose
-product with ``pos`` rounds to exactly ``neg`` gives the correctly rounded
-coefficient in float64, where ``F.selu``'s own constants are one ULP off
-(2.4 ULP against 1.4 here).  float32 is computed in float64 and rounded once
-(float32 kernels cannot be held to 1 ULP), float16 and bfloat16 in float32;
-on CPU, large arrays are widened one cache-sized chunk at a time.
-Autograd goes through torch's own ``elu`` backward.
+multiplied in the kernel's compute type (float64 for float64, float32 for the
+other dtypes).  Passing the ``alpha`` whose product with ``pos`` rounds in
+that type to the correctly rounded ``neg`` gives the exact coefficient, where
+``F.selu``'s float64 constants multiply to one ULP low (2.4 ULP against 1.4
+here).  float32, float16 and bfloat16 run the kernel in their own dtype, as
+``F.selu`` does: it is the fastest kernel torch has and its accuracy is the
+bar PyTorch is held to (1.5 ULP in float32; widening to float64 would give
+0.5 ULP at 1.5 to 6 times the time, see the performance page).  For the
+default SELU constants ``F.selu``'s float32 coefficients already are the
+correctly rounded ones, so ``torch.selu`` itself runs, the same bits with
+less overhead.  Autograd goes through torch's own backward.
 
-The derivative is a short ``where`` / ``exp`` expression in the same working
-dtype (torch's ``elu_backward`` maps NaN to ``scale``).  Devices other than CPU
-and CUDA take the generic path, which knows which of them lack float64.
+The derivative is a short ``where`` / ``exp`` expression, float32 widened to
+float64 (torch's ``elu_backward`` maps NaN to ``scale``).  Devices other than
+CPU and CUDA take the generic path, which knows which of them lack float64.
 """
 
 from __future__ import annotations
@@ -22,18 +26,18 @@ import sys
 from functools import lru_cache
 from typing import Any
 
+import numpy as np
+
+from ._constants import _SELU_SCALE_ALPHA, SELU_SCALE
 from ._generic import elu_family as _generic_family
 from ._generic import elu_family_derivative as _generic_derivative
 from ._out import store
 
-__all__ = ["elu_family", "elu_family_derivative"]
+__all__ = ["elu_family", "elu_family_derivative", "quick", "quick_type"]
 
 Array = Any
 
 _DEVICES = ("cpu", "cuda")
-
-CHUNK = 1 << 19
-"""Elements per chunk when widening on CPU: 4 MiB of float64 scratch."""
 
 
 def elu_family(
@@ -41,54 +45,43 @@ def elu_family(
 ) -> Array:
     """PyTorch fast path of ``_generic.elu_family``."""
     torch = sys.modules["torch"]
-    alpha = kernel_alpha(pos, neg)
+    wide = x.dtype == torch.float64
+    alpha = kernel_alpha(pos, neg, wide)
     if alpha is None or x.device.type not in _DEVICES:
         result = _generic_family(x, pos, neg, xp=xp)
-    elif x.dtype == torch.float64:
-        result = torch.ops.aten.elu(x, alpha, pos, 1.0)
+    elif not wide and pos == SELU_SCALE and neg == _SELU_SCALE_ALPHA:
+        result = torch.selu(x)
     else:
-        work = torch.float64 if x.dtype == torch.float32 else torch.float32
-        if x.requires_grad and torch.is_grad_enabled():
-            # The out-of-place backward uses exp(x): accurate far left too.
-            result = torch.ops.aten.elu(x.to(work), alpha, pos, 1.0).to(x.dtype)
-        elif _chunks_pay(torch, x):
-            result = _widened_in_chunks(torch, x, alpha, pos, work)
-        else:
-            wide = x.to(work)  # always a copy
-            torch.ops.aten.elu_(wide, alpha, pos, 1.0)
-            result = wide.to(x.dtype)
+        result = torch.ops.aten.elu(x, alpha, pos, 1.0)
     return result if out is None else store(result, out, xp)
 
 
-def _chunks_pay(torch: Any, x: Array) -> bool:
-    """Whether to widen `x` chunk by chunk: large, contiguous, on CPU, eager."""
-    return bool(
-        x.device.type == "cpu"
-        and x.numel() > CHUNK
-        and x.is_contiguous()
-        and not torch.compiler.is_compiling()
-    )
+def quick(x: Array, pos: float, neg: float, derivative: bool) -> Array | None:
+    """`elu_family` for a plain tensor on CPU or CUDA, or ``None``.
 
-
-def _widened_in_chunks(
-    torch: Any, x: Array, alpha: float, pos: float, work: Any
-) -> Array:
-    """``elu`` of `x` computed in `work` through one cache-sized scratch buffer.
-
-    Widening the whole array would write and read it again at twice the size;
-    one chunk at a time stays in the cache.  Same kernel, same bits.
+    The public functions call this with exactly ``type(x) is torch.Tensor``
+    and no ``out``, before any other check, to keep the per-call overhead
+    near ``F.selu``'s; ``None`` sends them the long way (other dtypes,
+    devices or coefficients, and the derivatives).
     """
-    result = torch.empty_like(x)
-    flat_x, flat_out = x.reshape(-1), result.view(-1)
-    n = flat_x.numel()
-    scratch = torch.empty(CHUNK, dtype=work)
-    for start in range(0, n, CHUNK):
-        stop = min(start + CHUNK, n)
-        wide = scratch[: stop - start]
-        wide.copy_(flat_x[start:stop])
-        torch.ops.aten.elu_(wide, alpha, pos, 1.0)
-        flat_out[start:stop].copy_(wide)
-    return result
+    if derivative or not (x.is_cpu or x.is_cuda):
+        return None
+    torch = sys.modules["torch"]
+    dtype = x.dtype
+    if dtype == torch.float32 or dtype == torch.float16 or dtype == torch.bfloat16:
+        if pos == SELU_SCALE and neg == _SELU_SCALE_ALPHA:
+            return torch.selu(x)
+        alpha = kernel_alpha(pos, neg, False)
+    elif dtype == torch.float64:
+        alpha = kernel_alpha(pos, neg, True)
+    else:
+        return None
+    return None if alpha is None else torch.ops.aten.elu(x, alpha, pos, 1.0)
+
+
+def quick_type() -> type:
+    """The array type that `quick` takes: exactly ``torch.Tensor``."""
+    return type(sys.modules["torch"].empty(0))
 
 
 def elu_family_derivative(
@@ -109,20 +102,38 @@ def elu_family_derivative(
 
 
 @lru_cache(maxsize=64)
-def kernel_alpha(pos: float, neg: float) -> float | None:
-    """The double ``alpha`` with ``alpha * pos == neg`` after rounding, if any.
+def kernel_alpha(pos: float, neg: float, wide: bool) -> float | None:
+    """The ``alpha`` whose product with ``pos`` rounds to ``neg`` in the kernel.
 
-    ``None`` for non-positive coefficients (the in-place kernel's backward
-    needs ``alpha > 0``) or when no double near ``neg / pos`` rounds right.
+    With `wide` the kernel multiplies in float64, otherwise in float32 (the
+    compute type of float32, float16 and bfloat16), and the target is ``neg``
+    rounded to float32.  ``None`` for non-positive coefficients (the in-place
+    kernel's backward needs ``alpha > 0``) or when no candidate near
+    ``neg / pos`` rounds right.
     """
     if not (pos > 0 and neg > 0):
         return None
-    guess = neg / pos
+    if wide:
+        return _search(neg / pos, lambda a: a * pos == neg, math.nextafter)
+    f32 = np.float32
+    target, p = f32(neg), f32(pos)
+    if not (math.isfinite(target) and math.isfinite(p) and target > 0 and p > 0):
+        return None
+    with np.errstate(all="ignore"):
+        return _search(
+            float(f32(neg / pos)),
+            lambda a: f32(a) * p == target,
+            lambda a, to: float(np.nextafter(f32(a), f32(to))),
+        )
+
+
+def _search(guess: float, good: Any, step: Any) -> float | None:
+    """The first of ``guess`` and its neighbours (by `step`) that is `good`."""
     down = up = guess
     for _ in range(8):
         for candidate in (down, up):
-            if candidate * pos == neg:
+            if candidate > 0 and good(candidate):
                 return candidate
-        down = math.nextafter(down, -math.inf)
-        up = math.nextafter(up, math.inf)
+        down = step(down, -math.inf)
+        up = step(up, math.inf)
     return None
