@@ -5,8 +5,14 @@ from __future__ import annotations
 from types import ModuleType
 from typing import Any
 
-from . import _generic, _native
-from ._constants import SELU_ALPHA, SELU_SCALE, check_parameter, scaled_alpha
+from . import _dispatch, _generic, _native
+from ._constants import (
+    _SELU_SCALE_ALPHA,
+    SELU_ALPHA,
+    SELU_SCALE,
+    check_parameter,
+    scaled_alpha,
+)
 from ._dispatch import generic_forced
 from ._out import check_out, store
 from ._validation import float_namespace
@@ -14,6 +20,8 @@ from ._validation import float_namespace
 __all__ = ["elu", "elu_derivative", "selu", "selu_derivative"]
 
 Array = Any
+
+_ELU_ALPHA = 1.0  # elu's default alpha, one object for the identity test
 
 
 def selu(
@@ -105,6 +113,10 @@ def selu(
     >>> y is x, x
     (True, array([-1.11133074,  0.        ,  1.05070099]))
     """
+    if out is None and alpha is SELU_ALPHA and scale is SELU_SCALE:
+        result = _quick(x, SELU_SCALE, _SELU_SCALE_ALPHA, derivative=False)
+        if result is not None:
+            return result
     xp = float_namespace(x, "selu")
     pos, neg = _selu_coefficients(alpha, scale, "selu")
     return _compute(x, pos, neg, xp, derivative=False, out=out, func="selu")
@@ -173,12 +185,16 @@ def selu_derivative(
     >>> selu_derivative(np.asarray([-50.0, 0.0, 3.0]))
     array([3.39093384e-22, 1.75809934e+00, 1.05070099e+00])
     """
+    if out is None and alpha is SELU_ALPHA and scale is SELU_SCALE:
+        result = _quick(x, SELU_SCALE, _SELU_SCALE_ALPHA, derivative=True)
+        if result is not None:
+            return result
     xp = float_namespace(x, "selu_derivative")
     pos, neg = _selu_coefficients(alpha, scale, "selu_derivative")
     return _compute(x, pos, neg, xp, derivative=True, out=out, func="selu_derivative")
 
 
-def elu(x: Array, /, alpha: float = 1.0, *, out: Array | None = None) -> Array:
+def elu(x: Array, /, alpha: float = _ELU_ALPHA, *, out: Array | None = None) -> Array:
     r"""Exponential linear unit, elementwise.
 
     .. math::
@@ -236,13 +252,17 @@ def elu(x: Array, /, alpha: float = 1.0, *, out: Array | None = None) -> Array:
     >>> elu(np.asarray([-1.0, 0.0, 2.0]), alpha=0.5)
     array([-0.31606028,  0.        ,  2.        ])
     """
+    if out is None and alpha is _ELU_ALPHA:
+        result = _quick(x, 1.0, 1.0, derivative=False)
+        if result is not None:
+            return result
     xp = float_namespace(x, "elu")
     a = check_parameter(alpha, "alpha", "elu")
     return _compute(x, 1.0, a, xp, derivative=False, out=out, func="elu")
 
 
 def elu_derivative(
-    x: Array, /, alpha: float = 1.0, *, out: Array | None = None
+    x: Array, /, alpha: float = _ELU_ALPHA, *, out: Array | None = None
 ) -> Array:
     r"""Derivative of `elu` with respect to its input, elementwise.
 
@@ -283,9 +303,21 @@ def elu_derivative(
     >>> elu_derivative(np.asarray([-1.0, 0.0, 2.0]))
     array([0.36787944, 1.        , 1.        ])
     """
+    if out is None and alpha is _ELU_ALPHA:
+        result = _quick(x, 1.0, 1.0, derivative=True)
+        if result is not None:
+            return result
     xp = float_namespace(x, "elu_derivative")
     a = check_parameter(alpha, "alpha", "elu_derivative")
     return _compute(x, 1.0, a, xp, derivative=True, out=out, func="elu_derivative")
+
+
+def _quick(x: Array, pos: float, neg: float, *, derivative: bool) -> Array | None:
+    """The result through the quick entry of `x`'s exact type, or ``None``."""
+    if _dispatch._OPEN_BLOCKS:
+        return None  # a force_generic() block is open somewhere: the long way
+    quick = _native.QUICK.get(type(x))
+    return None if quick is None else quick(x, pos, neg, derivative)
 
 
 def _selu_coefficients(alpha: float, scale: float, func: str) -> tuple[float, float]:

@@ -41,6 +41,15 @@ FastPath = Callable[..., Any]
 # a lock here would also stop torch.compile(fullgraph=True) on a first call.
 _FOUND: dict[tuple[ModuleType, bool], FastPath | None] = {}
 
+# type(x) -> the quick entry of that array type's fast path, for the types
+# whose backend has one (NumPy's ndarray, PyTorch's Tensor), added by `lookup`
+# when it first finds the backend.  ``quick(x, pos, neg, derivative)`` returns
+# the result for an `x` of exactly that type, or ``None`` when `x` needs the
+# full checks (another dtype or device).  The public functions try it first,
+# for their default parameters and no ``out``: it skips the namespace lookup
+# and the parameter checks, which cost more than a small array's computation.
+QUICK: dict[type, FastPath] = {}
+
 
 def lookup(xp: ModuleType, derivative: bool) -> FastPath | None:
     """The fast path for namespace `xp`, or ``None`` to use the generic path."""
@@ -53,6 +62,9 @@ def lookup(xp: ModuleType, derivative: bool) -> FastPath | None:
     f: FastPath | None = None
     if module is not None:
         f = module.elu_family_derivative if derivative else module.elu_family
+        quick = getattr(module, "quick", None)
+        if quick is not None:
+            QUICK.setdefault(module.quick_type(), quick)
     return _FOUND.setdefault(key, f)
 
 
