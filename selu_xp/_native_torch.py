@@ -44,15 +44,11 @@ def elu_family(
     x: Array, pos: float, neg: float, *, xp: Any, out: Array = None
 ) -> Array:
     """PyTorch fast path of ``_generic.elu_family``."""
-    torch = sys.modules["torch"]
-    wide = x.dtype == torch.float64
-    alpha = kernel_alpha(pos, neg, wide)
-    if alpha is None or x.device.type not in _DEVICES:
+    result = None
+    if x.device.type in _DEVICES:
+        result = _kernel(x, pos, neg)
+    if result is None:
         result = _generic_family(x, pos, neg, xp=xp)
-    elif not wide and pos == SELU_SCALE and neg == _SELU_SCALE_ALPHA:
-        result = torch.selu(x)
-    else:
-        result = torch.ops.aten.elu(x, alpha, pos, 1.0)
     return result if out is None else store(result, out, xp)
 
 
@@ -66,22 +62,39 @@ def quick(x: Array, pos: float, neg: float, derivative: bool) -> Array | None:
     """
     if derivative or not (x.is_cpu or x.is_cuda):
         return None
-    torch = sys.modules["torch"]
-    dtype = x.dtype
-    if dtype == torch.float32 or dtype == torch.float16 or dtype == torch.bfloat16:
-        if pos == SELU_SCALE and neg == _SELU_SCALE_ALPHA:
-            return torch.selu(x)
-        alpha = kernel_alpha(pos, neg, False)
-    elif dtype == torch.float64:
-        alpha = kernel_alpha(pos, neg, True)
-    else:
-        return None
-    return None if alpha is None else torch.ops.aten.elu(x, alpha, pos, 1.0)
+    return _kernel(x, pos, neg)
 
 
 def quick_type() -> type:
     """The array type that `quick` takes: exactly ``torch.Tensor``."""
-    return type(sys.modules["torch"].empty(0))
+    torch = sys.modules["torch"]
+    _TORCH.setdefault("selu", torch.selu)
+    _TORCH.setdefault("elu", torch._C._nn.elu)
+    _TORCH.setdefault("float64", torch.float64)
+    _TORCH.setdefault("narrow", (torch.float32, torch.float16, torch.bfloat16))
+    return type(torch.empty(0))
+
+
+# torch.selu and the binding behind F.elu, looked up once (they cost less per
+# call than the dispatcher of torch.ops.aten.elu), and the dtypes.
+_TORCH: dict[str, Any] = {}
+
+
+def _kernel(x: Array, pos: float, neg: float) -> Array | None:
+    """torch's own kernel for `x`, or ``None`` where it cannot be exact."""
+    if not _TORCH:
+        quick_type()
+    dtype = x.dtype
+    selu = pos == SELU_SCALE and neg == _SELU_SCALE_ALPHA
+    if dtype == _TORCH["float64"]:
+        alpha = _SELU_ALPHA64 if selu else kernel_alpha(pos, neg, True)
+    elif dtype in _TORCH["narrow"]:
+        if selu:
+            return _TORCH["selu"](x)
+        alpha = kernel_alpha(pos, neg, False)
+    else:
+        return None
+    return None if alpha is None else _TORCH["elu"](x, alpha, pos, 1.0)
 
 
 def elu_family_derivative(
@@ -137,3 +150,6 @@ def _search(guess: float, good: Any, step: Any) -> float | None:
         down = step(down, -math.inf)
         up = step(up, math.inf)
     return None
+
+
+_SELU_ALPHA64 = kernel_alpha(SELU_SCALE, _SELU_SCALE_ALPHA, True)
