@@ -84,7 +84,9 @@ def selu(
     The product :math:`\lambda\alpha` is rounded once, from the exact product,
     rather than multiplied from the two rounded constants.  float32 inputs are
     computed in float64 where the device supports it and rounded once, float16
-    and bfloat16 in float32.  ``selu(-0.0)`` is ``-0.0``, ``selu(-inf)`` is
+    and bfloat16 in float32; PyTorch tensors instead run torch's own kernel in
+    their dtype, as ``torch.nn.functional.selu`` does (its speed, and its
+    error in float32).  ``selu(-0.0)`` is ``-0.0``, ``selu(-inf)`` is
     :math:`-\lambda\alpha` and NaN propagates; no input raises a floating-point
     warning.
 
