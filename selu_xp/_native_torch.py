@@ -67,12 +67,8 @@ def quick(x: Array, pos: float, neg: float, derivative: bool) -> Array | None:
 
 def quick_type() -> type:
     """The array type that `quick` takes: exactly ``torch.Tensor``."""
-    torch = sys.modules["torch"]
-    _TORCH.setdefault("selu", torch.selu)
-    _TORCH.setdefault("elu", torch._C._nn.elu)
-    _TORCH.setdefault("float64", torch.float64)
-    _TORCH.setdefault("narrow", (torch.float32, torch.float16, torch.bfloat16))
-    return type(torch.empty(0))
+    tensor: type = sys.modules["torch"].Tensor
+    return tensor
 
 
 # torch.selu and the binding behind F.elu, looked up once (they cost less per
@@ -80,10 +76,19 @@ def quick_type() -> type:
 _TORCH: dict[str, Any] = {}
 
 
+def _look_up_torch() -> None:
+    """Fill `_TORCH` (every thread fills in the same objects)."""
+    torch = sys.modules["torch"]
+    _TORCH.setdefault("selu", torch.selu)
+    _TORCH.setdefault("elu", torch._C._nn.elu)
+    _TORCH.setdefault("float64", torch.float64)
+    _TORCH.setdefault("narrow", (torch.float32, torch.float16, torch.bfloat16))
+
+
 def _kernel(x: Array, pos: float, neg: float) -> Array | None:
     """torch's own kernel for `x`, or ``None`` where it cannot be exact."""
-    if not _TORCH:
-        quick_type()
+    if len(_TORCH) < 4:
+        _look_up_torch()
     dtype = x.dtype
     selu = pos == SELU_SCALE and neg == _SELU_SCALE_ALPHA
     if dtype == _TORCH["float64"]:
