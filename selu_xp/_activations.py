@@ -116,7 +116,7 @@ def selu(
     (True, array([-1.11133074,  0.        ,  1.05070099]))
     """
     if out is None and alpha is SELU_ALPHA and scale is SELU_SCALE:
-        result = _quick(x, SELU_SCALE, _SELU_SCALE_ALPHA, derivative=False)
+        result = _quick(x, SELU_SCALE, _SELU_SCALE_ALPHA, False)
         if result is not None:
             return result
     xp = float_namespace(x, "selu")
@@ -188,7 +188,7 @@ def selu_derivative(
     array([3.39093384e-22, 1.75809934e+00, 1.05070099e+00])
     """
     if out is None and alpha is SELU_ALPHA and scale is SELU_SCALE:
-        result = _quick(x, SELU_SCALE, _SELU_SCALE_ALPHA, derivative=True)
+        result = _quick(x, SELU_SCALE, _SELU_SCALE_ALPHA, True)
         if result is not None:
             return result
     xp = float_namespace(x, "selu_derivative")
@@ -255,7 +255,7 @@ def elu(x: Array, /, alpha: float = _ELU_ALPHA, *, out: Array | None = None) -> 
     array([-0.31606028,  0.        ,  2.        ])
     """
     if out is None and alpha is _ELU_ALPHA:
-        result = _quick(x, 1.0, 1.0, derivative=False)
+        result = _quick(x, 1.0, 1.0, False)
         if result is not None:
             return result
     xp = float_namespace(x, "elu")
@@ -306,7 +306,7 @@ def elu_derivative(
     array([0.36787944, 1.        , 1.        ])
     """
     if out is None and alpha is _ELU_ALPHA:
-        result = _quick(x, 1.0, 1.0, derivative=True)
+        result = _quick(x, 1.0, 1.0, True)
         if result is not None:
             return result
     xp = float_namespace(x, "elu_derivative")
@@ -314,7 +314,7 @@ def elu_derivative(
     return _compute(x, 1.0, a, xp, derivative=True, out=out, func="elu_derivative")
 
 
-def _quick(x: Array, pos: float, neg: float, *, derivative: bool) -> Array | None:
+def _quick(x: Array, pos: float, neg: float, derivative: bool) -> Array | None:
     """The result through the quick entry of `x`'s exact type, or ``None``."""
     if _dispatch._OPEN_BLOCKS:
         return None  # a force_generic() block is open somewhere: the long way

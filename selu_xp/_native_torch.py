@@ -22,11 +22,11 @@ CPU and CUDA take the generic path, which knows which of them lack float64.
 from __future__ import annotations
 
 import math
-import sys
 from functools import lru_cache
 from typing import Any
 
 import numpy as np
+import torch
 
 from ._constants import _SELU_SCALE_ALPHA, SELU_SCALE
 from ._generic import elu_family as _generic_family
@@ -62,51 +62,46 @@ def quick(x: Array, pos: float, neg: float, derivative: bool) -> Array | None:
     """
     if derivative or not (x.is_cpu or x.is_cuda):
         return None
+    if pos is SELU_SCALE and neg is _SELU_SCALE_ALPHA and x.dtype in _NARROW:
+        # selu's defaults: torch.selu at once, without `_kernel`'s frame and
+        # lookups (a third of the overhead at 1e3 elements).
+        return _SELU(x)
     return _kernel(x, pos, neg)
 
 
 def quick_type() -> type:
     """The array type that `quick` takes: exactly ``torch.Tensor``."""
-    tensor: type = sys.modules["torch"].Tensor
-    return tensor
+    return torch.Tensor
 
 
 # torch.selu and the binding behind F.elu, looked up once (they cost less per
-# call than the dispatcher of torch.ops.aten.elu), and the dtypes.
-_TORCH: dict[str, Any] = {}
-
-
-def _look_up_torch() -> None:
-    """Fill `_TORCH` (every thread fills in the same objects)."""
-    torch = sys.modules["torch"]
-    _TORCH.setdefault("selu", torch.selu)
-    _TORCH.setdefault("elu", torch._C._nn.elu)
-    _TORCH.setdefault("float64", torch.float64)
-    _TORCH.setdefault("narrow", (torch.float32, torch.float16, torch.bfloat16))
+# call than the dispatcher of torch.ops.aten.elu), and the dtypes.  This
+# module is imported only for arrays of torch (by `_native.lookup`).
+_SELU = torch.selu
+_ELU = torch._C._nn.elu
+_FLOAT64 = torch.float64
+_NARROW = (torch.float32, torch.float16, torch.bfloat16)
 
 
 def _kernel(x: Array, pos: float, neg: float) -> Array | None:
     """torch's own kernel for `x`, or ``None`` where it cannot be exact."""
-    if len(_TORCH) < 4:
-        _look_up_torch()
     dtype = x.dtype
     selu = pos == SELU_SCALE and neg == _SELU_SCALE_ALPHA
-    if dtype == _TORCH["float64"]:
+    if dtype == _FLOAT64:
         alpha = _SELU_ALPHA64 if selu else kernel_alpha(pos, neg, True)
-    elif dtype in _TORCH["narrow"]:
+    elif dtype in _NARROW:
         if selu:
-            return _TORCH["selu"](x)
+            return _SELU(x)
         alpha = kernel_alpha(pos, neg, False)
     else:
         return None
-    return None if alpha is None else _TORCH["elu"](x, alpha, pos, 1.0)
+    return None if alpha is None else _ELU(x, alpha, pos, 1.0)
 
 
 def elu_family_derivative(
     x: Array, pos: float, neg: float, *, xp: Any, out: Array = None
 ) -> Array:
     """PyTorch fast path of ``_generic.elu_family_derivative``."""
-    torch = sys.modules["torch"]
     if x.device.type not in _DEVICES:
         result = _generic_derivative(x, pos, neg, xp=xp)
     else:

@@ -397,6 +397,7 @@ def test_dask_chunks_take_the_numpy_fast_path(monkeypatch: pytest.MonkeyPatch) -
 
 
 def test_torch_kernel_alpha_gives_the_exact_coefficient() -> None:
+    pytest.importorskip("torch")
     from selu_xp._native_torch import kernel_alpha
 
     rng = np.random.default_rng(6)
