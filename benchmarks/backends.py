@@ -41,6 +41,8 @@ CASES: dict[str, str] = {
     "torch_selu": "torch.nn.functional.selu(x)",
     "jax_selu": "jax.nn.selu(x) under jit",
     "numpy_selu": "selu_xp.selu on the NumPy array that the Dask array wraps",
+    "selu_persist": "selu_xp.selu(x).persist(): the Dask chunks computed and kept, "
+    "not gathered into one array",
 }
 
 
@@ -250,6 +252,12 @@ def _dask_cases(x: Any, a: np.ndarray) -> list[Case | None]:
         ),
         Case("naive", naive),
         Case("numpy_selu", lambda: selu_xp.selu(a)),
+        # compute() gathers the chunks into one new array, a copy of the whole
+        # result that persist() does not make.
+        Case(
+            "selu_persist",
+            lambda: selu_xp.selu(x).persist(scheduler="threads"),
+        ),
     ]
 
 

@@ -176,18 +176,23 @@ def _jax_targets(idx: Index, dtype: str) -> list[Record]:
     return out
 
 
-def _dask_target(idx: Index, dtype: str) -> Record:
-    r = idx.get(("dask", dtype, _DASK_SIZE, "selu"))
+def _dask_target(idx: Index, dtype: str, case: str = "selu") -> Record:
+    """The Dask target; with ``case="selu_persist"`` the same target read for
+    chunks that stay in memory (``persist``) instead of one gathered array."""
+    r = idx.get(("dask", dtype, _DASK_SIZE, case))
     values: list[tuple[int, float]] = []
     note = "needs a run with dask at --sizes 1e8 and --dask-chunk 1e7"
     if r is not None and r.get("chunk") == _DASK_CHUNK:
         values = _ratios(
-            idx, ("dask", "selu"), ("dask", "numpy_selu"), dtype, [_DASK_SIZE]
+            idx, ("dask", case), ("dask", "numpy_selu"), dtype, [_DASK_SIZE]
         )
         note = ""
+    text = f"Dask {dtype}, 1e8 elements in 1e7-element chunks: time / NumPy path"
+    if case == "selu_persist":
+        text += " (chunks kept by persist(), not gathered into one array)"
     return _target(
-        f"dask-vs-numpy-{dtype}",
-        f"Dask {dtype}, 1e8 elements in 1e7-element chunks: time / NumPy path",
+        f"dask-vs-numpy-{dtype}" + ("-persist" if case == "selu_persist" else ""),
+        text,
         1.3,
         "x",
         values,
@@ -241,5 +246,6 @@ def evaluate(records: Iterable[Record]) -> list[Record]:
     for dtype in _DTYPES:
         out += _jax_targets(idx, dtype)
     out += [_dask_target(idx, dtype) for dtype in _DTYPES]
+    out += [_dask_target(idx, dtype, "selu_persist") for dtype in _DTYPES]
     out += _cupy_targets(idx)
     return out

@@ -162,6 +162,7 @@ def test_targets_follow_from_the_numbers() -> None:
         _rec("numpy", "selu", 1000, 4e-6),
         _rec("dask", "selu", 10**8, 2.6, chunk=10**7),
         _rec("dask", "numpy_selu", 10**8, 2.0),  # 1.3: exactly the limit
+        _rec("dask", "selu_persist", 10**8, 2.8, chunk=10**7),  # 1.4: over
         _rec("cupy", "selu", 10**8, 1.0),
         _rec("cupy", "copy", 10**8, 0.85),  # 85 % of the copy bandwidth
     ]
@@ -176,6 +177,10 @@ def test_targets_follow_from_the_numbers() -> None:
     assert by_id["numpy-overhead-float32"]["values"][0]["value"] == pytest.approx(4.0)
     assert by_id["numpy-overhead-float32"]["met"] is True
     assert by_id["dask-vs-numpy-float32"]["met"] is True
+    persist = by_id["dask-vs-numpy-float32-persist"]
+    assert persist["values"][0]["value"] == pytest.approx(1.4)
+    assert persist["met"] is False
+    assert by_id["dask-vs-numpy-float64-persist"]["met"] is None
     assert by_id["cupy-vs-copy-float32"]["values"][0]["value"] == pytest.approx(0.85)
     assert by_id["cupy-vs-copy-float32"]["met"] is False
     # Nothing was measured for these: neither met nor missed.
