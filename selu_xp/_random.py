@@ -107,7 +107,12 @@ def _fresh(xp: ModuleType, device: Any) -> Source:
     """Fresh entropy: the backend's own generator where it has one."""
     if is_torch_namespace(xp):
         torch = sys.modules["torch"]
-        gen = torch.Generator(device=device)
+        try:
+            gen = torch.Generator(device=device)
+        except RuntimeError:
+            # Devices without generator objects (meta): torch's own default
+            # stream for the device, which is fresh entropy too.
+            return _Torch(None, torch, device)
         gen.seed()
         return _Torch(gen, torch, device)
     if is_cupy_namespace(xp):

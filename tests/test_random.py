@@ -167,6 +167,18 @@ def test_generator_on_another_device_is_refused() -> None:
         alpha_dropout(torch.zeros(4, 3, device="meta"), 0.5, rng=gen)
 
 
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_fresh_entropy_on_a_device_without_generators(dtype: str) -> None:
+    """torch's meta device has no Generator objects; rng=None still works there
+    and gives meta arrays of the asked shape and dtype."""
+    torch = pytest.importorskip("torch")
+    dt = getattr(torch, dtype)
+    w = lecun_normal((4, 3), xp=torch, device="meta", dtype=dt)
+    assert (w.device.type, w.shape, w.dtype) == ("meta", (4, 3), dt)
+    y = alpha_dropout(torch.zeros(4, 3, device="meta", dtype=dt), 0.5)
+    assert (y.device.type, y.shape, y.dtype) == ("meta", (4, 3), dt)
+
+
 def test_dask_generator_is_refused() -> None:
     da = pytest.importorskip("dask.array")
     with pytest.raises(TypeError, match="rng"):
