@@ -174,6 +174,13 @@ def _write(out: Path, meta: dict[str, Any], records: list[dict[str, Any]]) -> st
     return text
 
 
+def _error(meta: dict[str, Any], label: str, exc: Exception) -> None:
+    """Record that the case `label` raised, and say so on stderr."""
+    err = "".join(traceback.format_exception_only(exc)).strip()
+    meta["errors"].append({"case": label, "error": err})
+    print(f"\nerror in {label}: {err}", file=sys.stderr)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     if args.large and 10**8 not in args.sizes:
@@ -186,7 +193,7 @@ def main(argv: list[str] | None = None) -> int:
     from .backends import CASES, resolve
     from .machine import CpuMeter, gpu_facts, machine_facts, thread_facts, versions
     from .targets import format_size
-    from .timing import Progress, measure
+    from .timing import Progress, Sampler, interleave
 
     try:
         backends, skipped = resolve(args.backends)
@@ -251,14 +258,17 @@ def main(argv: list[str] | None = None) -> int:
     for dtype in args.dtypes:
         for n in args.sizes:
             a = rng.standard_normal(n, dtype=np.dtype(dtype).type)
+            # Every case of every backend on this input, calibrated first and
+            # then sampled in rounds (one sample of each per round), so that
+            # the ratios between them do not depend on when each ran.
+            runs: list[tuple[Any, str, Any]] = []  # (backend, case name, sampler)
             for b in backends:
-                chunk = min(args.dask_chunk, n) if b.family == "dask" else None
                 x = b.prepare(a, args.dask_chunk)
                 for case in wanted(b.cases(x, a)):
                     label = f"{b.id} {dtype} n={format_size(n)} {case.name}"
-                    progress.update(label)
+                    progress.update(f"calibrating {label}")
                     try:
-                        stats = measure(
+                        sampler = Sampler(
                             case.call,
                             b.sync,
                             repeat=args.repeat,
@@ -268,15 +278,27 @@ def main(argv: list[str] | None = None) -> int:
                             budget=args.budget,
                         )
                     except Exception as exc:  # record it, and go on with the rest
-                        err = "".join(traceback.format_exception_only(exc)).strip()
-                        meta["errors"].append({"case": label, "error": err})
-                        print(f"\nerror in {label}: {err}", file=sys.stderr)
+                        _error(meta, label, exc)
+                        progress.advance()
                     else:
-                        records.append(_record(b, dtype, n, case.name, stats, chunk))
-                    progress.advance()
+                        runs.append((b, case.name, sampler))
                 del x
-                gc.collect()
-            del a
+            progress.update(f"{dtype} n={format_size(n)}: {len(runs)} cases in rounds")
+
+            labels = {
+                id(s): f"{b.id} {dtype} n={format_size(n)} {c}" for b, c, s in runs
+            }
+            interleave(
+                [s for _, _, s in runs],
+                lambda s, exc, labels=labels: _error(meta, labels[id(s)], exc),
+            )
+            for b, name, sampler in runs:
+                if sampler.done:
+                    chunk = min(args.dask_chunk, n) if b.family == "dask" else None
+                    records.append(_record(b, dtype, n, name, sampler.stats(), chunk))
+                progress.advance()
+            del runs, a
+            gc.collect()
             meta["load"].append({"dtype": dtype, "size": n, **meter.read()})
             _write(args.out, meta, records)
     progress.close()

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TextIO
 
-__all__ = ["Progress", "Stats", "measure"]
+__all__ = ["Progress", "Sampler", "Stats", "interleave", "measure"]
 
 # No sample is timed with more calls than this, however fast the call.
 _MAX_NUMBER = 100_000
@@ -44,6 +44,85 @@ def _quantile(sorted_values: list[float], q: float) -> float:
     return sorted_values[lo] + (sorted_values[hi] - sorted_values[lo]) * (pos - lo)
 
 
+class Sampler:
+    """The samples of one call, taken one at a time.
+
+    Created, it makes `warmup` untimed calls and one timed call, and chooses
+    the number of calls per sample so that a sample lasts at least
+    `min_time` seconds.  With a `budget` (seconds), calls so slow that
+    `repeat` samples would overrun it get fewer samples, but never fewer
+    than 3.  `sync` waits for asynchronous work (a GPU stream) and runs at the
+    end of every sample, inside the timed region.  `context` (for example
+    ``selu_xp.force_generic``) is entered around the calibration and around
+    each sample; the garbage collector is off while a sample runs.  Samples of
+    several `Sampler` objects can be taken in turn (`interleave`), so that a
+    drift of the machine's speed during a run affects all of them alike.
+    """
+
+    def __init__(
+        self,
+        call: Callable[[], Any],
+        sync: Callable[[], None],
+        *,
+        repeat: int,
+        warmup: int,
+        min_time: float,
+        context: Callable[[], contextlib.AbstractContextManager[Any]] | None = None,
+        budget: float | None = None,
+    ) -> None:
+        self.call, self.sync, self.context = call, sync, context
+        with self._entered():
+            for _ in range(warmup):
+                call()
+                sync()
+            start = time.perf_counter()
+            call()
+            sync()
+            once = time.perf_counter() - start
+        self.number = 1
+        if once < min_time:
+            self.number = min(_MAX_NUMBER, math.ceil(min_time / max(once, 1e-8)))
+        elif budget is not None and once * repeat > budget:
+            repeat = max(min(3, repeat), math.floor(budget / once))
+        self.repeat = repeat
+        self.samples: list[float] = []
+
+    def _entered(self) -> contextlib.AbstractContextManager[Any]:
+        return self.context() if self.context is not None else contextlib.nullcontext()
+
+    @property
+    def done(self) -> bool:
+        return len(self.samples) >= self.repeat
+
+    def sample(self) -> None:
+        """Time one sample: `number` calls and one `sync`."""
+        call, number = self.call, self.number
+        gc_was_enabled = gc.isenabled()
+        with self._entered():
+            gc.disable()
+            try:
+                start = time.perf_counter()
+                for _ in range(number):
+                    call()
+                self.sync()
+                elapsed = time.perf_counter() - start
+            finally:
+                if gc_was_enabled:
+                    gc.enable()
+        self.samples.append(elapsed / number)
+
+    def stats(self) -> Stats:
+        """Median and quartiles of the samples taken."""
+        samples = sorted(self.samples)
+        return Stats(
+            median=_quantile(samples, 0.5),
+            q1=_quantile(samples, 0.25),
+            q3=_quantile(samples, 0.75),
+            repeat=len(samples),
+            number=self.number,
+        )
+
+
 def measure(
     call: Callable[[], Any],
     sync: Callable[[], None],
@@ -54,50 +133,39 @@ def measure(
     context: Callable[[], contextlib.AbstractContextManager[Any]] | None = None,
     budget: float | None = None,
 ) -> Stats:
-    """Time `call` after `warmup` untimed calls.
-
-    `sync` waits for asynchronous work (a GPU stream) and runs at the end of
-    every sample, inside the timed region.  The number of calls per sample is
-    chosen so that a sample lasts at least `min_time` seconds.  The garbage
-    collector is off while sampling; `context` (for example
-    ``selu_xp.force_generic``) is entered once around everything.  With a
-    `budget` (seconds), calls so slow that `repeat` samples would overrun it
-    get fewer samples, but never fewer than 3.
-    """
-    with context() if context is not None else contextlib.nullcontext():
-        for _ in range(warmup):
-            call()
-            sync()
-        start = time.perf_counter()
-        call()
-        sync()
-        once = time.perf_counter() - start
-        number = 1
-        if once < min_time:
-            number = min(_MAX_NUMBER, math.ceil(min_time / max(once, 1e-8)))
-        elif budget is not None and once * repeat > budget:
-            repeat = max(min(3, repeat), math.floor(budget / once))
-        samples = []
-        gc_was_enabled = gc.isenabled()
-        gc.disable()
-        try:
-            for _ in range(repeat):
-                start = time.perf_counter()
-                for _ in range(number):
-                    call()
-                sync()
-                samples.append((time.perf_counter() - start) / number)
-        finally:
-            if gc_was_enabled:
-                gc.enable()
-    samples.sort()
-    return Stats(
-        median=_quantile(samples, 0.5),
-        q1=_quantile(samples, 0.25),
-        q3=_quantile(samples, 0.75),
+    """Time `call` alone: a `Sampler` and all its samples in a row."""
+    sampler = Sampler(
+        call,
+        sync,
         repeat=repeat,
-        number=number,
+        warmup=warmup,
+        min_time=min_time,
+        context=context,
+        budget=budget,
     )
+    while not sampler.done:
+        sampler.sample()
+    return sampler.stats()
+
+
+def interleave(
+    samplers: list[Sampler], on_error: Callable[[Sampler, Exception], None]
+) -> None:
+    """Take the samples of all `samplers` in rounds, one of each per round.
+
+    A sampler whose call raises is reported to `on_error` and dropped.
+    """
+    active = list(samplers)
+    while active:
+        for sampler in list(active):
+            try:
+                sampler.sample()
+            except Exception as exc:  # reported, and the others go on
+                active.remove(sampler)
+                on_error(sampler, exc)
+                continue
+            if sampler.done:
+                active.remove(sampler)
 
 
 def _clock(seconds: float) -> str:
