@@ -8,6 +8,7 @@ import json
 import os
 import sys
 import traceback
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -181,6 +182,59 @@ def _error(meta: dict[str, Any], label: str, exc: Exception) -> None:
     print(f"\nerror in {label}: {err}", file=sys.stderr)
 
 
+def _run_backend(
+    b: Any,
+    a: Any,
+    dtype: str,
+    args: argparse.Namespace,
+    wanted: Callable[[list[Any]], list[Any]],
+    progress: Any,
+    meta: dict[str, Any],
+) -> list[dict[str, Any]]:
+    """The records of backend `b`'s cases on input `a`.
+
+    Its cases are calibrated first and then sampled in rounds (one sample of
+    each per round), so that a drift of the machine's speed while they run
+    falls on all of them alike and their ratios hold.  Backends run one after
+    another: a call of one library can slow the next call of another (torch's
+    worker threads spin for a while after a kernel), which rounds across
+    libraries would turn into a bias.
+    """
+    from .targets import format_size
+    from .timing import Sampler, interleave
+
+    n = a.size
+    x = b.prepare(a, args.dask_chunk)
+    runs: list[tuple[str, Any]] = []
+    for case in wanted(b.cases(x, a)):
+        label = f"{b.id} {dtype} n={format_size(n)} {case.name}"
+        progress.update(label)
+        try:
+            sampler = Sampler(
+                case.call,
+                b.sync,
+                repeat=args.repeat,
+                warmup=args.warmup,
+                min_time=args.min_time,
+                context=case.context,
+                budget=args.budget,
+            )
+        except Exception as exc:  # record it, and go on with the rest
+            _error(meta, label, exc)
+            progress.advance()
+        else:
+            runs.append((case.name, sampler))
+    labels = {id(s): f"{b.id} {dtype} n={format_size(n)} {c}" for c, s in runs}
+    interleave([s for _, s in runs], lambda s, exc: _error(meta, labels[id(s)], exc))
+    chunk = min(args.dask_chunk, n) if b.family == "dask" else None
+    records = []
+    for name, sampler in runs:
+        if sampler.done:
+            records.append(_record(b, dtype, n, name, sampler.stats(), chunk))
+        progress.advance()
+    return records
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     if args.large and 10**8 not in args.sizes:
@@ -192,8 +246,7 @@ def main(argv: list[str] | None = None) -> int:
 
     from .backends import CASES, resolve
     from .machine import CpuMeter, gpu_facts, machine_facts, thread_facts, versions
-    from .targets import format_size
-    from .timing import Progress, Sampler, interleave
+    from .timing import Progress
 
     try:
         backends, skipped = resolve(args.backends)
@@ -258,47 +311,10 @@ def main(argv: list[str] | None = None) -> int:
     for dtype in args.dtypes:
         for n in args.sizes:
             a = rng.standard_normal(n, dtype=np.dtype(dtype).type)
-            # Every case of every backend on this input, calibrated first and
-            # then sampled in rounds (one sample of each per round), so that
-            # the ratios between them do not depend on when each ran.
-            runs: list[tuple[Any, str, Any]] = []  # (backend, case name, sampler)
             for b in backends:
-                x = b.prepare(a, args.dask_chunk)
-                for case in wanted(b.cases(x, a)):
-                    label = f"{b.id} {dtype} n={format_size(n)} {case.name}"
-                    progress.update(f"calibrating {label}")
-                    try:
-                        sampler = Sampler(
-                            case.call,
-                            b.sync,
-                            repeat=args.repeat,
-                            warmup=args.warmup,
-                            min_time=args.min_time,
-                            context=case.context,
-                            budget=args.budget,
-                        )
-                    except Exception as exc:  # record it, and go on with the rest
-                        _error(meta, label, exc)
-                        progress.advance()
-                    else:
-                        runs.append((b, case.name, sampler))
-                del x
-            progress.update(f"{dtype} n={format_size(n)}: {len(runs)} cases in rounds")
-
-            labels = {
-                id(s): f"{b.id} {dtype} n={format_size(n)} {c}" for b, c, s in runs
-            }
-            interleave(
-                [s for _, _, s in runs],
-                lambda s, exc, labels=labels: _error(meta, labels[id(s)], exc),
-            )
-            for b, name, sampler in runs:
-                if sampler.done:
-                    chunk = min(args.dask_chunk, n) if b.family == "dask" else None
-                    records.append(_record(b, dtype, n, name, sampler.stats(), chunk))
-                progress.advance()
-            del runs, a
-            gc.collect()
+                records += _run_backend(b, a, dtype, args, wanted, progress, meta)
+                gc.collect()
+            del a
             meta["load"].append({"dtype": dtype, "size": n, **meter.read()})
             _write(args.out, meta, records)
     progress.close()
