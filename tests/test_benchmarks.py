@@ -11,6 +11,7 @@ import io
 import json
 import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +23,7 @@ if str(ROOT) not in sys.path:  # plain `pytest` does not put the root there
 
 from benchmarks.backends import resolve  # noqa: E402
 from benchmarks.targets import evaluate, format_size  # noqa: E402
-from benchmarks.timing import Progress, measure  # noqa: E402
+from benchmarks.timing import Progress, Sampler, interleave, measure  # noqa: E402
 
 SIZES = (1000, 10_000)
 RECORD_KEYS = {
@@ -216,6 +217,52 @@ def test_measure_counts_calls_and_syncs() -> None:
     assert calls == 2 + 1 + 5 * stats.number  # warm-up, calibration, samples
     assert syncs == 2 + 1 + 5
     assert stats.q1 <= stats.median <= stats.q3
+
+
+def test_interleave_takes_rounds_and_settles_single_calls() -> None:
+    log: list[str] = []
+
+    def case(name: str, seconds: float) -> Sampler:
+        def call() -> None:
+            log.append(name)
+            if seconds:
+                time.sleep(seconds)
+
+        return Sampler(call, lambda: None, repeat=3, warmup=0, min_time=1e-3)
+
+    slow, fast = case("slow", 2e-3), case("fast", 0.0)
+    assert slow.number == 1
+    assert fast.number > 1
+    log.clear()
+    interleave([slow, fast], lambda s, exc: None)
+    assert slow.done
+    assert fast.done
+    assert slow.stats().repeat == fast.stats().repeat == 3
+    runs = [k for i, k in enumerate(log) if i == 0 or log[i - 1] != k]
+    # Three rounds, each starting one case later (slow-fast, fast-slow,
+    # slow-fast; without the rotation there would be six alternations), and
+    # every slow sample is one settling call and one timed call.
+    assert runs == ["slow", "fast", "slow", "fast"]
+    assert log.count("slow") == 6
+    assert log.count("fast") == 3 * fast.number
+
+
+def test_interleave_drops_a_failing_case() -> None:
+    calls = 0
+
+    def broken() -> None:
+        nonlocal calls
+        calls += 1
+        if calls > 1:  # the calibration call passes, the first sample fails
+            raise RuntimeError("boom")
+
+    bad = Sampler(broken, lambda: None, repeat=3, warmup=0, min_time=0.0)
+    good = Sampler(lambda: None, lambda: None, repeat=3, warmup=0, min_time=0.0)
+    errors: list[str] = []
+    interleave([bad, good], lambda s, exc: errors.append(str(exc)))
+    assert errors == ["boom"]
+    assert good.done
+    assert not bad.done
 
 
 def test_format_size() -> None:
