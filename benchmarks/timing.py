@@ -132,26 +132,10 @@ class Sampler:
         )
 
 
-def measure(
-    call: Callable[[], Any],
-    sync: Callable[[], None],
-    *,
-    repeat: int,
-    warmup: int,
-    min_time: float,
-    context: Callable[[], contextlib.AbstractContextManager[Any]] | None = None,
-    budget: float | None = None,
-) -> Stats:
-    """Time `call` alone: a `Sampler` and all its samples in a row."""
-    sampler = Sampler(
-        call,
-        sync,
-        repeat=repeat,
-        warmup=warmup,
-        min_time=min_time,
-        context=context,
-        budget=budget,
-    )
+def measure(call: Callable[[], Any], sync: Callable[[], None], **options: Any) -> Stats:
+    """Time `call` alone: a `Sampler` (`options` are its keywords) and all its
+    samples in a row."""
+    sampler = Sampler(call, sync, **options)
     while not sampler.done:
         sampler.sample()
     return sampler.stats()
