@@ -95,7 +95,13 @@ def _kernel(x: Array, pos: float, neg: float) -> Array | None:
         alpha = kernel_alpha(pos, neg, False)
     else:
         return None
-    return None if alpha is None else _ELU(x, alpha, pos, 1.0)
+    if alpha is None:
+        return None
+    # torch's binding converts each float argument for about 0.25 us, so the
+    # defaults (scale = input_scale = 1, alpha = 1) are left out.
+    if pos != 1.0:
+        return _ELU(x, alpha, pos)
+    return _ELU(x) if alpha == 1.0 else _ELU(x, alpha)
 
 
 def elu_family_derivative(
