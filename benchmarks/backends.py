@@ -124,16 +124,22 @@ class Backend:
 # --- NumPy -----------------------------------------------------------------
 
 
-def _numpy_cases(x: np.ndarray, a: np.ndarray) -> list[Case | None]:
-    out = np.empty_like(x)
-    floor = np.empty_like(x)
+def _numpy_like_cases(xp: Any, x: Any) -> list[Case | None]:
+    """The cases of a library with NumPy's own functions (NumPy, CuPy): `out=`
+    and the copy floor write into arrays made once, here."""
+    out = xp.empty_like(x)
+    floor = xp.empty_like(x)
     return [
         Case("selu", lambda: selu_xp.selu(x)),
         _out_case(x, out),
         Case("selu_generic", lambda: selu_xp.selu(x), _generic),
-        Case("copy", lambda: np.copyto(floor, x)),
-        Case("naive", lambda: np.where(x > 0, SCALE * x, SCALE_ALPHA * np.expm1(x))),
+        Case("copy", lambda: xp.copyto(floor, x)),
+        Case("naive", lambda: xp.where(x > 0, SCALE * x, SCALE_ALPHA * xp.expm1(x))),
     ]
+
+
+def _numpy_cases(x: np.ndarray, a: np.ndarray) -> list[Case | None]:
+    return _numpy_like_cases(np, x)
 
 
 # --- PyTorch ---------------------------------------------------------------
@@ -277,16 +283,7 @@ def _cupy_usable() -> str | None:
 
 
 def _cupy_cases(x: Any, a: np.ndarray) -> list[Case | None]:
-    cp = _cupy()
-    out = cp.empty_like(x)
-    floor = cp.empty_like(x)
-    return [
-        Case("selu", lambda: selu_xp.selu(x)),
-        _out_case(x, out),
-        Case("selu_generic", lambda: selu_xp.selu(x), _generic),
-        Case("copy", lambda: cp.copyto(floor, x)),
-        Case("naive", lambda: cp.where(x > 0, SCALE * x, SCALE_ALPHA * cp.expm1(x))),
-    ]
+    return _numpy_like_cases(_cupy(), x)
 
 
 def _cupy_sync() -> None:

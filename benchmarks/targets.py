@@ -139,37 +139,52 @@ def _torch_targets(idx: Index, dtype: str) -> list[Record]:
             operator.le,
         )
     )
-    for backend in ("torch-cpu", "torch-cuda"):
-        sizes = _sizes(idx, backend, dtype)
-        if backend == "torch-cuda" and not sizes:
-            continue
-        out.append(
-            _target(
-                f"{backend}-vs-fselu-{dtype}",
-                f"PyTorch ({backend}) {dtype}, every size: time / F.selu",
-                1.1,
-                "x",
-                _ratios(idx, (backend, "selu"), (backend, "torch_selu"), dtype, sizes),
-                operator.le,
-            )
-        )
+    out += _own_selu_targets(
+        idx,
+        dtype,
+        ("torch-cpu", "torch-cuda"),
+        ("torch_selu", "fselu", 1.1),
+        "PyTorch ({backend}) {dtype}, every size: time / F.selu",
+    )
     return out
 
 
 def _jax_targets(idx: Index, dtype: str) -> list[Record]:
+    return _own_selu_targets(
+        idx,
+        dtype,
+        ("jax-cpu", "jax-gpu"),
+        ("jax_selu", "nn", 1.05),
+        "JAX ({backend}) {dtype}, every size, both under jit: time / jax.nn.selu",
+    )
+
+
+def _own_selu_targets(
+    idx: Index,
+    dtype: str,
+    devices: tuple[str, str],
+    peer: tuple[str, str, float],
+    text: str,
+) -> list[Record]:
+    """``time(selu) / time(own SELU)`` at every size, per device of a library.
+
+    `devices` is the CPU backend (always listed) and the GPU one (listed only
+    when measured); `peer` is the own SELU's case, its name in the target's
+    id, and the limit; `text` is formatted with ``backend`` and ``dtype``.
+    """
+    case, name, limit = peer
     out = []
-    for backend in ("jax-cpu", "jax-gpu"):
+    for backend in devices:
         sizes = _sizes(idx, backend, dtype)
-        if backend == "jax-gpu" and not sizes:
+        if backend != devices[0] and not sizes:
             continue
         out.append(
             _target(
-                f"{backend}-vs-nn-{dtype}",
-                f"JAX ({backend}) {dtype}, every size, both under jit: "
-                "time / jax.nn.selu",
-                1.05,
+                f"{backend}-vs-{name}-{dtype}",
+                text.format(backend=backend, dtype=dtype),
+                limit,
                 "x",
-                _ratios(idx, (backend, "selu"), (backend, "jax_selu"), dtype, sizes),
+                _ratios(idx, (backend, "selu"), (backend, case), dtype, sizes),
                 operator.le,
             )
         )
