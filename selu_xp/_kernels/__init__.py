@@ -1,0 +1,3 @@
+"""The compiled ELU-family kernel: one scalar C source (``elu_family.h``) for
+NumPy's ufunc loops (``_ufunc``, an optional extension module) and CuPy's
+elementwise kernels."""

@@ -1,0 +1,419 @@
+/*
+ * NumPy ufuncs of the ELU family, built from the scalar source elu_family.h.
+ *
+ * make_ufunc(name, derivative, pos_hi, pos_lo, neg_hi, neg_lo) returns a
+ * unary ufunc with float16, float32 and float64 loops and its coefficients
+ * inside.  The contiguous float32 and float64 loops are compiled once per
+ * x86-64 level (baseline, AVX2, AVX-512) and the best one the CPU has is
+ * chosen at import; set_level() forces another, for the tests.  Every level
+ * computes the same bits: the source has no FMA and no libm call, and the
+ * build turns contraction off.
+ */
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+
+#ifndef NPY_NO_DEPRECATED_API
+#define NPY_NO_DEPRECATED_API NPY_1_7_API_VERSION
+#endif
+#include <numpy/ndarraytypes.h>
+#include <numpy/ufuncobject.h>
+
+#include <fenv.h>
+
+#include "elu_family.h"
+
+/* Elements per block of the contiguous float32 loops: the block's inputs are
+ * kept on the stack, so that results that need the exact evaluation can be
+ * recomputed after the vector loop, in place included. */
+#define SX_BLOCK 512
+
+typedef void (*sx_loop32)(const float *, float *, npy_intp, const sx_coef *);
+typedef void (*sx_loop64)(const double *, double *, npy_intp, const sx_coef *);
+
+#define SX_MIN(a, b) ((a) < (b) ? (a) : (b))
+
+/* One set of contiguous loops, compiled with the target attribute ATTR. */
+#define SX_LOOPS(LEVEL, ATTR)                                                 \
+    ATTR static void family32_##LEVEL(const float *x, float *y, npy_intp n,   \
+                                      const sx_coef *cp)                      \
+    {                                                                         \
+        const sx_coef cc = *cp, *c = &cc;                                     \
+        float in[SX_BLOCK];                                                   \
+        npy_intp s, i, m;                                                     \
+        for (s = 0; s < n; s += SX_BLOCK) {                                   \
+            int hard = 0;                                                     \
+            m = SX_MIN(SX_BLOCK, n - s);                                      \
+            memcpy(in, x + s, (size_t)m * sizeof(float));                     \
+            for (i = 0; i < m; i++) {                                         \
+                double v = sx_family_fast((double)in[i], c);                  \
+                hard |= sx_hard_f32(v);                                       \
+                y[s + i] = (float)v;                                          \
+            }                                                                 \
+            if (hard) {                                                       \
+                for (i = 0; i < m; i++) {                                     \
+                    y[s + i] = sx_family_f32(in[i], c);                       \
+                }                                                             \
+            }                                                                 \
+        }                                                                     \
+    }                                                                         \
+    ATTR static void derivative32_##LEVEL(const float *x, float *y,           \
+                                          npy_intp n, const sx_coef *cp)      \
+    {                                                                         \
+        const sx_coef cc = *cp, *c = &cc;                                     \
+        float in[SX_BLOCK];                                                   \
+        npy_intp s, i, m;                                                     \
+        for (s = 0; s < n; s += SX_BLOCK) {                                   \
+            int hard = 0;                                                     \
+            m = SX_MIN(SX_BLOCK, n - s);                                      \
+            memcpy(in, x + s, (size_t)m * sizeof(float));                     \
+            for (i = 0; i < m; i++) {                                         \
+                double v = sx_derivative_fast((double)in[i], c);              \
+                hard |= sx_hard_f32(v);                                       \
+                y[s + i] = (float)v;                                          \
+            }                                                                 \
+            if (hard) {                                                       \
+                for (i = 0; i < m; i++) {                                     \
+                    y[s + i] = sx_derivative_f32(in[i], c);                   \
+                }                                                             \
+            }                                                                 \
+        }                                                                     \
+    }                                                                         \
+    ATTR static void family64_##LEVEL(const double *x, double *y, npy_intp n, \
+                                      const sx_coef *cp)                      \
+    {                                                                         \
+        const sx_coef cc = *cp, *c = &cc;                                     \
+        npy_intp i;                                                           \
+        for (i = 0; i < n; i++) {                                             \
+            y[i] = sx_family_f64(x[i], c);                                    \
+        }                                                                     \
+    }                                                                         \
+    ATTR static void derivative64_##LEVEL(const double *x, double *y,         \
+                                          npy_intp n, const sx_coef *cp)      \
+    {                                                                         \
+        const sx_coef cc = *cp, *c = &cc;                                     \
+        npy_intp i;                                                           \
+        for (i = 0; i < n; i++) {                                             \
+            y[i] = sx_derivative_f64(x[i], c);                                \
+        }                                                                     \
+    }
+
+SX_LOOPS(baseline, )
+
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#define SX_X86 1
+SX_LOOPS(avx2, __attribute__((target("avx2"))))
+SX_LOOPS(avx512, __attribute__((target("avx512f,avx512dq,avx512vl,avx512bw"))))
+#endif
+
+typedef struct {
+    const char *name;
+    sx_loop32 family32, derivative32;
+    sx_loop64 family64, derivative64;
+} sx_level;
+
+static const sx_level sx_levels[] = {
+    {"baseline", family32_baseline, derivative32_baseline, family64_baseline,
+     derivative64_baseline},
+#ifdef SX_X86
+    {"avx2", family32_avx2, derivative32_avx2, family64_avx2, derivative64_avx2},
+    {"avx512", family32_avx512, derivative32_avx512, family64_avx512,
+     derivative64_avx512},
+#endif
+};
+#define SX_NLEVELS ((int)(sizeof sx_levels / sizeof sx_levels[0]))
+
+static int sx_supported[SX_NLEVELS];
+static const sx_level *sx_active = &sx_levels[0];
+
+static void
+sx_detect(void)
+{
+    int i;
+    sx_supported[0] = 1;
+#ifdef SX_X86
+    __builtin_cpu_init();
+    sx_supported[1] = !!__builtin_cpu_supports("avx2");
+    sx_supported[2] = __builtin_cpu_supports("avx512f") &&
+                      __builtin_cpu_supports("avx512dq") &&
+                      __builtin_cpu_supports("avx512vl") &&
+                      __builtin_cpu_supports("avx512bw");
+#endif
+    for (i = 0; i < SX_NLEVELS; i++) {
+        if (sx_supported[i]) {
+            sx_active = &sx_levels[i];
+        }
+    }
+}
+
+/* ---- float16 ------------------------------------------------------------ */
+
+static double
+sx_half_to_double(npy_uint16 h)
+{
+    sx_u64 sign = (sx_u64)(h & 0x8000u) << 48;
+    unsigned e = (h >> 10) & 0x1fu, m = h & 0x3ffu;
+    double v;
+    if (e == 0x1f) {
+        return sx_double(sign | 0x7ff0000000000000ULL | ((sx_u64)m << 42));
+    }
+    v = e == 0 ? (double)m * 0x1p-24 : sx_double((sx_u64)(e + 1008) << 52 |
+                                                 (sx_u64)m << 42);
+    return sign ? -v : v;
+}
+
+/* Round a double to float16, to nearest even. */
+static npy_uint16
+sx_double_to_half(double d)
+{
+    sx_u64 b = sx_bits(d), a = b & ~SX_SIGN, m, rest, halfway;
+    npy_uint16 sign = (npy_uint16)((b >> 48) & 0x8000u), h;
+    int e, shift;
+    if (a >= 0x7ff0000000000000ULL) { /* inf, NaN (kept quiet) */
+        return sign | (a > 0x7ff0000000000000ULL ? 0x7e00u : 0x7c00u);
+    }
+    if (a >= 0x40effe0000000000ULL) { /* >= 65520: rounds to inf */
+        return sign | 0x7c00u;
+    }
+    e = (int)(a >> 52) - 1023;
+    if (e < -25) { /* below half the smallest subnormal, 2^-25 */
+        return sign;
+    }
+    m = (a & 0xfffffffffffffULL) | 0x10000000000000ULL;
+    shift = e >= -14 ? 42 : 42 + (-14 - e);
+    h = (npy_uint16)(m >> shift);
+    rest = m & ((1ULL << shift) - 1);
+    halfway = 1ULL << (shift - 1);
+    if (e >= -14) {
+        h = (npy_uint16)(((e + 15) << 10) | (h & 0x3ffu));
+    }
+    if (rest > halfway || (rest == halfway && (h & 1u))) {
+        h++; /* a carry moves into the exponent, as it should */
+    }
+    return sign | h;
+}
+
+/* ---- the ufunc loops ---------------------------------------------------- */
+
+typedef struct {
+    void *data[3];
+    sx_coef coef;
+    int derivative;
+} sx_ufunc_data;
+
+static void
+sx_loop_f16(char **args, npy_intp const *dimensions, npy_intp const *steps,
+            void *data)
+{
+    const sx_ufunc_data *d = (const sx_ufunc_data *)data;
+    npy_intp i, n = dimensions[0];
+    char *in = args[0], *out = args[1];
+    for (i = 0; i < n; i++, in += steps[0], out += steps[1]) {
+        double x = sx_half_to_double(*(npy_uint16 *)in), v;
+        if (d->derivative) {
+            v = sx_derivative_fast(x, &d->coef);
+            if (sx_hard_f16(v)) {
+                v = sx_derivative_exact(x, &d->coef);
+            }
+        } else {
+            v = sx_family_fast(x, &d->coef);
+            if (sx_hard_f16(v)) {
+                v = sx_family_exact(x, &d->coef);
+            }
+        }
+        *(npy_uint16 *)out = sx_double_to_half(v);
+    }
+    feclearexcept(FE_ALL_EXCEPT);
+}
+
+static void
+sx_loop_f32(char **args, npy_intp const *dimensions, npy_intp const *steps,
+            void *data)
+{
+    const sx_ufunc_data *d = (const sx_ufunc_data *)data;
+    npy_intp i, n = dimensions[0];
+    char *in = args[0], *out = args[1];
+    if (steps[0] == sizeof(float) && steps[1] == sizeof(float)) {
+        (d->derivative ? sx_active->derivative32 : sx_active->family32)(
+            (const float *)in, (float *)out, n, &d->coef);
+    }
+    else if (d->derivative) {
+        for (i = 0; i < n; i++, in += steps[0], out += steps[1]) {
+            *(float *)out = sx_derivative_f32(*(float *)in, &d->coef);
+        }
+    }
+    else {
+        for (i = 0; i < n; i++, in += steps[0], out += steps[1]) {
+            *(float *)out = sx_family_f32(*(float *)in, &d->coef);
+        }
+    }
+    feclearexcept(FE_ALL_EXCEPT);
+}
+
+static void
+sx_loop_f64(char **args, npy_intp const *dimensions, npy_intp const *steps,
+            void *data)
+{
+    const sx_ufunc_data *d = (const sx_ufunc_data *)data;
+    npy_intp i, n = dimensions[0];
+    char *in = args[0], *out = args[1];
+    if (steps[0] == sizeof(double) && steps[1] == sizeof(double)) {
+        (d->derivative ? sx_active->derivative64 : sx_active->family64)(
+            (const double *)in, (double *)out, n, &d->coef);
+    }
+    else if (d->derivative) {
+        for (i = 0; i < n; i++, in += steps[0], out += steps[1]) {
+            *(double *)out = sx_derivative_f64(*(double *)in, &d->coef);
+        }
+    }
+    else {
+        for (i = 0; i < n; i++, in += steps[0], out += steps[1]) {
+            *(double *)out = sx_family_f64(*(double *)in, &d->coef);
+        }
+    }
+    feclearexcept(FE_ALL_EXCEPT);
+}
+
+static PyUFuncGenericFunction sx_functions[] = {sx_loop_f16, sx_loop_f32,
+                                                sx_loop_f64};
+static char sx_types[] = {NPY_HALF, NPY_HALF, NPY_FLOAT, NPY_FLOAT,
+                          NPY_DOUBLE, NPY_DOUBLE};
+
+/* ---- the module --------------------------------------------------------- */
+
+static PyObject *
+sx_make_ufunc(PyObject *NPY_UNUSED(self), PyObject *args)
+{
+    const char *name, *doc = "";
+    int derivative;
+    double pos_hi, pos_lo, neg_hi, neg_lo;
+    PyObject *holder, *ufunc;
+    sx_ufunc_data *d;
+    if (!PyArg_ParseTuple(args, "spdddd|s", &name, &derivative, &pos_hi,
+                          &pos_lo, &neg_hi, &neg_lo, &doc)) {
+        return NULL;
+    }
+    /* The loops' data, kept alive by the ufunc (its `obj` reference). */
+    holder = PyBytes_FromStringAndSize(NULL, sizeof(sx_ufunc_data));
+    if (holder == NULL) {
+        return NULL;
+    }
+    d = (sx_ufunc_data *)PyBytes_AS_STRING(holder);
+    d->coef.pos_hi = pos_hi;
+    d->coef.pos_lo = pos_lo;
+    d->coef.neg_hi = neg_hi;
+    d->coef.neg_lo = neg_lo;
+    d->derivative = derivative;
+    d->data[0] = d->data[1] = d->data[2] = d;
+    /* The ufunc keeps pointers to its name and doc: copies of both live
+     * beside the loops' data, as long as the ufunc. */
+    {
+        size_t ln = strlen(name) + 1, ld = strlen(doc) + 1;
+        PyObject *strings = PyBytes_FromStringAndSize(NULL, (Py_ssize_t)(ln + ld));
+        PyObject *pair;
+        char *s;
+        if (strings == NULL) {
+            Py_DECREF(holder);
+            return NULL;
+        }
+        s = PyBytes_AS_STRING(strings);
+        memcpy(s, name, ln);
+        memcpy(s + ln, doc, ld);
+        ufunc = PyUFunc_FromFuncAndData(sx_functions, d->data, sx_types, 3, 1, 1,
+                                        PyUFunc_None, s, s + ln, 0);
+        if (ufunc == NULL) {
+            Py_DECREF(holder);
+            Py_DECREF(strings);
+            return NULL;
+        }
+        pair = PyTuple_Pack(2, holder, strings);
+        Py_DECREF(holder);
+        Py_DECREF(strings);
+        if (pair == NULL) {
+            Py_DECREF(ufunc);
+            return NULL;
+        }
+        ((PyUFuncObject *)ufunc)->obj = pair;
+    }
+    return ufunc;
+}
+
+static PyObject *
+sx_levels_available(PyObject *NPY_UNUSED(self), PyObject *NPY_UNUSED(args))
+{
+    int i, n = 0;
+    PyObject *result;
+    for (i = 0; i < SX_NLEVELS; i++) {
+        n += sx_supported[i];
+    }
+    result = PyTuple_New(n);
+    if (result == NULL) {
+        return NULL;
+    }
+    for (i = 0, n = 0; i < SX_NLEVELS; i++) {
+        if (sx_supported[i]) {
+            PyObject *s = PyUnicode_FromString(sx_levels[i].name);
+            if (s == NULL) {
+                Py_DECREF(result);
+                return NULL;
+            }
+            PyTuple_SET_ITEM(result, n++, s);
+        }
+    }
+    return result;
+}
+
+static PyObject *
+sx_get_level(PyObject *NPY_UNUSED(self), PyObject *NPY_UNUSED(args))
+{
+    return PyUnicode_FromString(sx_active->name);
+}
+
+static PyObject *
+sx_set_level(PyObject *NPY_UNUSED(self), PyObject *args)
+{
+    const char *name;
+    int i;
+    if (!PyArg_ParseTuple(args, "s", &name)) {
+        return NULL;
+    }
+    for (i = 0; i < SX_NLEVELS; i++) {
+        if (strcmp(name, sx_levels[i].name) == 0) {
+            if (!sx_supported[i]) {
+                PyErr_Format(PyExc_ValueError,
+                             "this CPU cannot run the %s kernel", name);
+                return NULL;
+            }
+            sx_active = &sx_levels[i];
+            Py_RETURN_NONE;
+        }
+    }
+    PyErr_Format(PyExc_ValueError, "unknown kernel level '%s'", name);
+    return NULL;
+}
+
+static PyMethodDef sx_methods[] = {
+    {"make_ufunc", sx_make_ufunc, METH_VARARGS,
+     "make_ufunc(name, derivative, pos_hi, pos_lo, neg_hi, neg_lo, doc='')"},
+    {"levels", sx_levels_available, METH_NOARGS,
+     "The dispatch levels this CPU can run, lowest first."},
+    {"get_level", sx_get_level, METH_NOARGS, "The dispatch level in use."},
+    {"set_level", sx_set_level, METH_VARARGS,
+     "Use the loops of another dispatch level (for tests)."},
+    {NULL, NULL, 0, NULL},
+};
+
+static struct PyModuleDef sx_module = {
+    PyModuleDef_HEAD_INIT, "_ufunc",
+    "The compiled ELU-family kernel as NumPy ufuncs.", -1, sx_methods,
+};
+
+PyMODINIT_FUNC
+PyInit__ufunc(void)
+{
+    PyObject *m;
+    import_array();
+    import_umath();
+    sx_detect();
+    m = PyModule_Create(&sx_module);
+    return m;
+}
