@@ -1,19 +1,23 @@
 """The Dask fast path: one blockwise layer over the chunk type's own path.
 
 The graph gains one ``map_blocks`` layer, the chunks are kept and nothing is
-computed.  Each chunk (NumPy or CuPy) goes through the fast path of its own
-namespace, so a NumPy chunk takes the blocked NumPy path and a CuPy chunk the
-fused kernel.  When the array has several chunks, Dask's scheduler already
-computes them in parallel, so a NumPy chunk is computed on the scheduler's
-thread alone rather than also splitting it over NumPy's path's own threads
-(which would run more threads than cores).  (Under ``force_generic`` the
-public functions never get here: they build the generic path's graph
-instead.)
+computed.  The chunks' path is chosen once, from the array's meta: NumPy
+chunks run the compiled kernel's ufuncs, CuPy chunks its elementwise kernel,
+other chunk types the generic path.  When the array has several chunks,
+Dask's scheduler already computes them in parallel, so a NumPy chunk is
+computed on the scheduler's thread alone rather than also splitting it over
+the NumPy path's own threads (which would run more threads than cores).
+(Under ``force_generic`` the public functions never get here: they build the
+generic path's graph instead.)
 """
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
+
+from . import _generic
+from ._compat import array_namespace, is_cupy_namespace, is_numpy_namespace
 
 __all__ = ["elu_family", "elu_family_derivative"]
 
@@ -35,23 +39,28 @@ def elu_family_derivative(
 
 
 def _map(x: Array, pos: float, neg: float, *, derivative: bool) -> Array:
-    threads = x.npartitions == 1
-    return x.map_blocks(
-        _chunk, pos, neg, derivative, threads, dtype=x.dtype, meta=x._meta
-    )
+    chunk = _chunk_function(x._meta, pos, neg, derivative, x.npartitions == 1)
+    return x.map_blocks(chunk, dtype=x.dtype, meta=x._meta)
 
 
-def _chunk(
-    block: Array, pos: float, neg: float, derivative: bool, threads: bool
-) -> Array:
-    from . import _generic, _native
-    from ._compat import array_namespace, is_numpy_namespace
-
-    xp = array_namespace(block)
-    fast = _native.lookup(xp, derivative)
-    if fast is None:
-        f = _generic.elu_family_derivative if derivative else _generic.elu_family
-        return f(block, pos, neg, xp=xp)
+def _chunk_function(
+    meta: Array, pos: float, neg: float, derivative: bool, threads: bool
+) -> Any:
+    """The function of one chunk, for chunks like `meta`."""
+    xp = array_namespace(meta)
     if is_numpy_namespace(xp):
-        return fast(block, pos, neg, xp=xp, threads=threads)
-    return fast(block, pos, neg, xp=xp)
+        from . import _native_numpy as numpy_path
+
+        on_numpy = (
+            numpy_path.elu_family_derivative if derivative else numpy_path.elu_family
+        )
+        return partial(on_numpy, pos=pos, neg=neg, xp=xp, threads=threads)
+    if is_cupy_namespace(xp):
+        from . import _native_cupy as cupy_path
+
+        on_cupy = (
+            cupy_path.elu_family_derivative if derivative else cupy_path.elu_family
+        )
+        return partial(on_cupy, pos=pos, neg=neg, xp=xp)
+    g = _generic.elu_family_derivative if derivative else _generic.elu_family
+    return partial(g, pos=pos, neg=neg, xp=xp)
