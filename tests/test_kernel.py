@@ -1,0 +1,275 @@
+"""The compiled kernel: correct rounding, the same bits at every dispatch
+level and under NumPy's own SIMD levels, special values, and the ufunc's
+behaviour (out=, strides, read-only and in-place inputs, no warnings)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import selu_xp
+from benchmarks import rounding
+from selu_xp import _native_numpy
+
+from ._reference import max_ulp
+
+_ufunc = pytest.importorskip(
+    "selu_xp._kernels._ufunc", reason="the compiled kernel was not built here"
+)
+
+FUNCTIONS = list(rounding.FUNCTIONS)
+LEVELS = list(_ufunc.levels())
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(params=LEVELS)
+def level(request: pytest.FixtureRequest) -> Iterator[str]:
+    """Each dispatch level this CPU can run, forced for the test."""
+    previous = _ufunc.get_level()
+    _ufunc.set_level(request.param)
+    try:
+        yield request.param
+    finally:
+        _ufunc.set_level(previous)
+
+
+def _float32_sample(n: int = 1_000_000) -> np.ndarray:
+    """Random bit patterns and the regions where rounding is hardest."""
+    rng = np.random.default_rng(20260101)
+    bits = rng.integers(0, 2**32, size=n, dtype=np.uint64).astype(np.uint32)
+    subnormal = np.arange(1, 2**23, 97, dtype=np.uint32)
+    return np.concatenate(
+        [
+            bits.view(np.float32),
+            subnormal.view(np.float32),
+            -subnormal.view(np.float32),
+            -np.geomspace(1e-38, 1e-3, 100_001).astype(np.float32),  # tiny
+            np.linspace(-0.33, -0.29, 100_001, dtype=np.float32),  # near -0.31
+            np.linspace(-104.0, -15.0, 100_001, dtype=np.float32),  # saturation
+            np.asarray(
+                [0.0, -0.0, np.inf, -np.inf, np.nan, 3.4e38, -3.4e38], np.float32
+            ),
+        ]
+    )
+
+
+@pytest.mark.parametrize("name", FUNCTIONS)
+def test_float32_correctly_rounded_on_a_sample(name: str, level: str) -> None:
+    outcome = rounding.check(name, _float32_sample(), _native_numpy.kernel_ufunc(name))
+    assert outcome.misrounded == 0, outcome
+
+
+@pytest.mark.parametrize("name", FUNCTIONS)
+def test_float16_correctly_rounded_exhaustively(name: str) -> None:
+    x = np.arange(2**16, dtype=np.uint16).view(np.float16)
+    outcome = rounding.check(name, x, _native_numpy.kernel_ufunc(name), np.float16)
+    assert outcome.misrounded == 0, outcome
+
+
+def test_the_check_catches_a_misrounded_result() -> None:
+    x = _float32_sample(10_000)
+    f = _native_numpy.kernel_ufunc("selu")
+
+    def one_off(v: np.ndarray) -> np.ndarray:
+        y = f(v)
+        y[123] = np.nextafter(y[123], np.float32(np.inf))
+        return y
+
+    assert rounding.check("selu", x, one_off).misrounded == 1
+    # NumPy's own float32 expm1 is not correctly rounded.
+    naive = rounding.check(
+        "elu", x, lambda v: np.where(v > 0, v, np.expm1(np.minimum(v, 0)))
+    )
+    assert naive.misrounded > 0
+
+
+def _float64_grid() -> np.ndarray:
+    rng = np.random.default_rng(7)
+    return np.concatenate(
+        [
+            np.linspace(-40.0, 5.0, 200_001),
+            -np.geomspace(1e-300, 1.0, 20_001),
+            -rng.uniform(0, 700, 50_000),  # normal results (subnormal below)
+            rng.standard_normal(50_000),
+        ]
+    )
+
+
+@pytest.mark.parametrize("name", FUNCTIONS)
+def test_float64_within_one_ulp(name: str, level: str) -> None:
+    x = _float64_grid()[::7]  # the mpmath reference is the slow part
+    y = _native_numpy.kernel_ufunc(name)(x)
+    err = max_ulp(name, x, y, "float64")
+    assert err <= 1.0, f"{name}: {err:.3f} ULP"
+
+
+def _mixed(dtype: str) -> np.ndarray:
+    if dtype == "float16":
+        return np.arange(2**16, dtype=np.uint16).view(np.float16)
+    if dtype == "float32":
+        return _float32_sample(200_000)
+    return np.concatenate([_float64_grid(), [np.inf, -np.inf, np.nan, -0.0, 1e308]])
+
+
+@pytest.mark.parametrize("dtype", ["float16", "float32", "float64"])
+@pytest.mark.parametrize("name", FUNCTIONS)
+def test_every_level_gives_the_same_bits(name: str, dtype: str) -> None:
+    x = _mixed(dtype)
+    f = _native_numpy.kernel_ufunc(name)
+    previous = _ufunc.get_level()
+    results = {}
+    try:
+        for lvl in LEVELS:
+            _ufunc.set_level(lvl)
+            results[lvl] = f(x).view(f"u{x.itemsize}")
+    finally:
+        _ufunc.set_level(previous)
+    for lvl in LEVELS[1:]:
+        np.testing.assert_array_equal(results[lvl], results[LEVELS[0]], err_msg=lvl)
+
+
+def test_level_switch_refuses_unknown_levels() -> None:
+    with pytest.raises(ValueError, match="unknown kernel level"):
+        _ufunc.set_level("sse9")
+    assert _ufunc.get_level() in LEVELS
+
+
+_NEG = 1.7580993408473768  # scale * alpha, rounded once
+# input, then selu, elu, selu_derivative, elu_derivative there (the
+# derivatives take the left branch at 0).
+SPECIALS = [
+    (-0.0, (-0.0, -0.0, _NEG, 1.0)),
+    (0.0, (0.0, 0.0, _NEG, 1.0)),
+    (np.inf, (np.inf, np.inf, selu_xp.SELU_SCALE, 1.0)),
+    (-np.inf, (-_NEG, -1.0, 0.0, 0.0)),
+]
+
+
+@pytest.mark.parametrize("dtype", ["float16", "float32", "float64"])
+@pytest.mark.parametrize("index", range(4))
+def test_special_values(index: int, dtype: str) -> None:
+    name = FUNCTIONS[index]
+    f = getattr(selu_xp, name)
+    for x, expected in SPECIALS:
+        want = np.asarray(expected[index]).astype(dtype)
+        with np.errstate(all="raise"):
+            got = f(np.asarray([x], dtype=dtype))
+        assert got.dtype == np.dtype(dtype)
+        np.testing.assert_array_equal(got, [want])
+        assert np.signbit(got[0]) == np.signbit(want)
+    assert np.isnan(f(np.asarray([np.nan], dtype=dtype))[0])
+
+
+@pytest.mark.parametrize("name", FUNCTIONS)
+def test_no_floating_point_warning_for_any_input(name: str) -> None:
+    x = np.arange(0, 2**32, 4099, dtype=np.uint64).astype(np.uint32).view(np.float32)
+    f = getattr(selu_xp, name)
+    with np.errstate(invalid="ignore"):  # casting signalling NaNs
+        x64 = x.astype(np.float64)
+    with np.errstate(all="raise"):
+        f(x)
+        f(x64)
+        f(np.asarray([1e308, -1e308, 5e-324, -5e-324, -800.0]))
+        f(np.arange(2**16, dtype=np.uint16).view(np.float16))
+
+
+def test_out_strides_read_only_and_in_place() -> None:
+    rng = np.random.default_rng(3)
+    x = (rng.standard_normal((40, 30)) * 5).astype(np.float32)
+    expected = selu_xp.selu(x)
+    f = _native_numpy.kernel_ufunc("selu")
+    np.testing.assert_array_equal(f(x[::2, ::3]), expected[::2, ::3])
+    np.testing.assert_array_equal(f(x.T), expected.T)
+    frozen = x.copy()
+    frozen.flags.writeable = False
+    np.testing.assert_array_equal(selu_xp.selu(frozen), expected)
+    out = np.empty((30, 40), dtype=np.float32).T
+    assert selu_xp.selu(x, out=out) is out
+    np.testing.assert_array_equal(out, expected)
+    y = x.copy()
+    assert selu_xp.selu(y, out=y) is y
+    np.testing.assert_array_equal(y, expected)
+    # An output overlapping the input by a few elements: NumPy buffers.
+    buf = x.reshape(-1).copy()
+    shifted = buf[1:]
+    selu_xp.selu(buf[:-1], out=shifted)
+    np.testing.assert_array_equal(shifted, expected.reshape(-1)[:-1])
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_threads_split_large_arrays_bit_for_bit(
+    dtype: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    n = _native_numpy.PARALLEL_MIN * 3 + 17
+    x = (np.random.default_rng(5).standard_normal(n) * 10).astype(dtype)
+    whole = selu_xp.selu(x)
+    pieces = np.concatenate(
+        [selu_xp.selu(x[i : i + 1000]) for i in range(0, n, 1000)]
+    )  # small arrays: one thread each
+    bits = f"u{x.itemsize}"
+    np.testing.assert_array_equal(whole.view(bits), pieces.view(bits))
+    seen: set[str] = set()
+    f = _native_numpy.kernel_ufunc("selu")
+
+    class Spy:
+        def __call__(self, *args: object, **kwargs: object) -> object:
+            import threading
+
+            seen.add(threading.current_thread().name)
+            return f(*args, **kwargs)
+
+    monkeypatch.setattr(_native_numpy, "_worker_count", lambda: 3)
+    monkeypatch.setattr(_native_numpy, "_POOL", None)
+    result = _native_numpy._apply(Spy(), x, None, threads=True)
+    np.testing.assert_array_equal(result, whole)
+    assert any(t.startswith("selu_xp") for t in seen), seen
+    pool = _native_numpy._POOL
+    assert pool is not None
+    pool.shutdown()
+
+
+def test_kernel_info_names_the_level() -> None:
+    info = _native_numpy.kernel_info()
+    assert _ufunc.get_level() in info
+    assert "compiled kernel" in info
+
+
+# NumPy's own dispatch (its expm1 and exp, used by the generic path and the
+# reference) changes with its SIMD level: the accuracy tests must hold at
+# the lowest one too.
+_NUMPY_LOW = "X86_V3 X86_V4 AVX512_ICL AVX512_SPR"
+
+
+@pytest.mark.skipif(
+    not hasattr(np, "show_runtime") or sys.platform != "linux",
+    reason="NumPy's dispatch names are checked on x86-64 Linux",
+)
+def test_accuracy_with_numpy_simd_disabled() -> None:
+    from numpy._core._multiarray_umath import __cpu_dispatch__
+
+    if not set(_NUMPY_LOW.split()) & set(__cpu_dispatch__):
+        pytest.skip(f"this NumPy dispatches none of {_NUMPY_LOW} here")
+    env = dict(os.environ, NPY_DISABLE_CPU_FEATURES=_NUMPY_LOW)
+    command = [
+        sys.executable,
+        "-m",
+        "pytest",
+        "-q",
+        "-p",
+        "no:cacheprovider",
+        "tests/test_accuracy.py",
+        "tests/test_kernel.py",
+        "-k",
+        "(numpy or strict or dask or float) and not simd_disabled",
+    ]
+    run = subprocess.run(
+        command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=900
+    )
+    assert run.returncode == 0, run.stdout[-4000:] + run.stderr[-2000:]
+    assert " passed" in run.stdout
