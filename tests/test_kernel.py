@@ -273,3 +273,29 @@ def test_accuracy_with_numpy_simd_disabled() -> None:
     )
     assert run.returncode == 0, run.stdout[-4000:] + run.stderr[-2000:]
     assert " passed" in run.stdout
+
+
+def test_without_the_compiled_kernel_the_generic_path_runs() -> None:
+    """As after an install without a C compiler: the extension is absent."""
+    program = (
+        "import sys\n"
+        "sys.modules['selu_xp._kernels._ufunc'] = None  # makes the import fail\n"
+        "import numpy as np, selu_xp\n"
+        "from selu_xp._native_numpy import kernel_info\n"
+        "x = np.asarray([-1.0, 0.0, 2.0], dtype=np.float32)\n"
+        "print(kernel_info())\n"
+        "print(selu_xp.selu(x).tolist(), selu_xp.selu(x).dtype)\n"
+    )
+    run = subprocess.run(
+        [sys.executable, "-c", program],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    first, second = run.stdout.splitlines()
+    assert first.startswith("generic array-API path (compiled kernel not built")
+    with np.errstate(all="ignore"):
+        expected = selu_xp.selu(np.asarray([-1.0, 0.0, 2.0], dtype=np.float32))
+    assert second == f"{expected.tolist()} float32"
