@@ -16,10 +16,12 @@ __all__ = ["evaluate", "format_size"]
 Record = dict[str, Any]
 Index = dict[tuple[str, str, int, str], Record]
 
-_LARGE = (10**6, 10**8)  # the sizes of the allocating NumPy targets
+_PEER_SIZES = (10**5, 10**8)  # the sizes of the NumPy-against-peers targets
+_COPY_SIZE = 10**7  # the size of the NumPy-against-copy target
 _OVERHEAD_SIZE = 10**3
 _DASK_SIZE, _DASK_CHUNK = 10**8, 10**7
 _DTYPES = ("float32", "float64")
+_LARGE = (10**6, 10**8)  # the sizes of the CuPy-against-torch targets
 
 
 def format_size(n: int) -> str:
@@ -81,33 +83,34 @@ def _ratios(
 
 
 def _numpy_targets(idx: Index, dtype: str) -> list[Record]:
-    large = [n for n in _sizes(idx, "numpy", dtype) if _LARGE[0] <= n <= _LARGE[1]]
+    sizes = _sizes(idx, "numpy", dtype)
+    peers = [n for n in sizes if _PEER_SIZES[0] <= n <= _PEER_SIZES[1]]
     fast = ("numpy", "selu")
-    copy_limit = 4.0 if dtype == "float32" else 3.0
-    head = f"NumPy {dtype}, 1e6..1e8, allocating:"
+    copy_limit = 2.0 if dtype == "float32" else 1.5
+    head = f"NumPy {dtype}, 1e5..1e8, allocating:"
     out = [
         _target(
             f"numpy-vs-torch-{dtype}",
-            f"{head} time / torch.nn.functional.selu (CPU)",
+            f"{head} time / torch.nn.functional.selu (CPU, same threads)",
             0.5,
             "x",
-            _ratios(idx, fast, ("torch-cpu", "torch_selu"), dtype, large),
+            _ratios(idx, fast, ("torch-cpu", "torch_selu"), dtype, peers),
             operator.le,
         ),
         _target(
             f"numpy-vs-jax-{dtype}",
             f"{head} time / jax.nn.selu under jit (CPU)",
-            1.0,
+            0.5,
             "x",
-            _ratios(idx, fast, ("jax-cpu", "jax_selu"), dtype, large),
+            _ratios(idx, fast, ("jax-cpu", "jax_selu"), dtype, peers),
             operator.le,
         ),
         _target(
             f"numpy-vs-copy-{dtype}",
-            f"{head} time / copy floor (np.copyto)",
+            f"NumPy {dtype}, 1e7, allocating: time / copy floor (np.copyto)",
             copy_limit,
             "x",
-            _ratios(idx, fast, ("numpy", "copy"), dtype, large),
+            _ratios(idx, fast, ("numpy", "copy"), dtype, [_COPY_SIZE]),
             operator.le,
         ),
     ]
@@ -116,7 +119,7 @@ def _numpy_targets(idx: Index, dtype: str) -> list[Record]:
         _target(
             f"numpy-overhead-{dtype}",
             f"NumPy {dtype}: time per call at 1e3 elements (µs)",
-            5.0,
+            2.0,
             "us",
             [] if t is None else [(_OVERHEAD_SIZE, t * 1e6)],
             operator.le,
@@ -208,7 +211,7 @@ def _dask_target(idx: Index, dtype: str, case: str = "selu") -> Record:
     return _target(
         f"dask-vs-numpy-{dtype}" + ("-persist" if case == "selu_persist" else ""),
         text,
-        1.3,
+        1.2,
         "x",
         values,
         operator.le,

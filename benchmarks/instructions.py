@@ -1,0 +1,143 @@
+"""Instructions per element: the compiled kernel at each dispatch level
+against torch's CPU kernel, counted by ``valgrind --tool=callgrind``.
+
+Instruction counts do not move with the machine's load, unlike times.  Each
+figure is the difference between a run with three calls and a run with one
+call on the same 10^6-element input, divided by 2 * 10^6, so that start-up,
+imports and making the input cancel out.  valgrind does not emulate
+AVX-512: the AVX-512 level cannot be counted under it, and torch picks its
+AVX2 kernel there.
+
+    python -m benchmarks.instructions   # writes results/instructions.{json,md}
+"""
+
+from __future__ import annotations
+
+import json
+import platform
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+RESULTS = Path(__file__).parent / "results"
+N = 10**6
+_PROGRAM = """
+import sys
+import numpy as np
+what, dtype, calls = sys.argv[1], sys.argv[2], int(sys.argv[3])
+x = np.random.default_rng(0).standard_normal({n}).astype(dtype)
+if what == "torch":
+    import torch
+    torch.set_num_threads(1)
+    t = torch.from_numpy(x)
+    f = torch.nn.functional.selu
+    for _ in range(calls):
+        f(t)
+else:
+    from selu_xp._kernels import _ufunc
+    from selu_xp._native_numpy import kernel_ufunc
+    _ufunc.set_level(what)
+    f = kernel_ufunc("selu")
+    out = np.empty_like(x)
+    for _ in range(calls):
+        f(x, out=out)
+"""
+
+
+def _count(program: Path, what: str, dtype: str, calls: int) -> int:
+    with tempfile.TemporaryDirectory() as tmp:
+        done = subprocess.run(
+            [
+                "valgrind",
+                "--tool=callgrind",
+                f"--callgrind-out-file={tmp}/out",
+                sys.executable,
+                str(program),
+                what,
+                dtype,
+                str(calls),
+            ],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+    for line in done.stderr.splitlines():
+        if "Collected" in line:
+            return int(line.split()[-1].replace(",", ""))
+    msg = f"no instruction count in valgrind's output: {done.stderr[-500:]}"
+    raise RuntimeError(msg)
+
+
+def per_element(program: Path, what: str, dtype: str) -> float:
+    """Instructions per element of one call (three calls minus one)."""
+    one = _count(program, what, dtype, 1)
+    three = _count(program, what, dtype, 3)
+    return (three - one) / (2 * N)
+
+
+def run() -> dict[str, Any]:
+    from selu_xp._kernels import _ufunc
+
+    levels = [lvl for lvl in _ufunc.levels() if lvl != "avx512"]
+    rows: list[dict[str, Any]] = []
+    with tempfile.TemporaryDirectory() as tmp:
+        program = Path(tmp) / "program.py"
+        program.write_text(_PROGRAM.format(n=N))
+        for dtype in ("float32", "float64"):
+            for what in [*levels, "torch"]:
+                try:
+                    value: float | None = per_element(program, what, dtype)
+                    note = ""
+                except (subprocess.CalledProcessError, RuntimeError) as error:
+                    value, note = None, str(error)[:200]
+                label = (
+                    f"selu_xp kernel, {what}"
+                    if what != "torch"
+                    else ("torch.nn.functional.selu, 1 thread")
+                )
+                rows.append(
+                    {"what": label, "dtype": dtype, "per_element": value, "note": note}
+                )
+                print(f"{label:40s} {dtype}: {value}", flush=True)
+    return {
+        "elements": N,
+        "machine": platform.processor() or platform.machine(),
+        "python": platform.python_version(),
+        "not_counted": "avx512 (valgrind does not emulate AVX-512)",
+        "rows": rows,
+    }
+
+
+def markdown(record: dict[str, Any]) -> str:
+    lines = [
+        "| kernel | dtype | instructions per element |",
+        "| --- | --- | ---: |",
+    ]
+    for r in record["rows"]:
+        v = r["per_element"]
+        lines.append(
+            f"| {r['what']} | {r['dtype']} | {'—' if v is None else f'{v:.1f}'} |"
+        )
+    lines.append("")
+    lines.append(
+        f"Counted by callgrind on {record['elements']:.0e} standard-normal "
+        f"elements (three calls minus one); not counted: {record['not_counted']}."
+    )
+    return "\n".join(lines) + "\n"
+
+
+def main() -> int:
+    if shutil.which("valgrind") is None:
+        print("valgrind is not installed", file=sys.stderr)
+        return 2
+    record = run()
+    (RESULTS / "instructions.json").write_text(json.dumps(record, indent=2) + "\n")
+    (RESULTS / "instructions.md").write_text(markdown(record))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
