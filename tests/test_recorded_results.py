@@ -1,0 +1,61 @@
+"""The figures the README and the documentation print come from recorded
+results files, and those files say what a fresh run measures."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from benchmarks import accuracy
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "benchmarks" / "results"
+
+
+def _block(text: str, start: str, end: str) -> str:
+    return text[text.index(start) + len(start) : text.index(end)].strip()
+
+
+def test_readme_accuracy_table_is_the_recorded_one() -> None:
+    readme = (ROOT / "README.md").read_text()
+    table = _block(
+        readme,
+        "<!-- accuracy table: benchmarks/results/accuracy.md -->",
+        "<!-- end of accuracy table -->",
+    )
+    assert table == (RESULTS / "accuracy.md").read_text().strip()
+
+
+def test_recorded_accuracy_markdown_is_made_from_its_json() -> None:
+    record = json.loads((RESULTS / "accuracy.json").read_text())
+    assert accuracy.markdown(record) == (RESULTS / "accuracy.md").read_text()
+
+
+@pytest.mark.parametrize("backend", accuracy.KERNEL_BACKENDS)
+def test_recorded_kernel_accuracy_is_what_this_machine_measures(backend: str) -> None:
+    """The compiled kernel computes the same bits on every CPU, so its
+    recorded figures must be measured again exactly, here."""
+    pytest.importorskip("selu_xp._kernels._ufunc", reason="kernel not built here")
+    if backend == "dask":
+        pytest.importorskip("dask")
+    record = json.loads((RESULTS / "accuracy.json").read_text())
+    rows = [
+        r for r in record["rows"] if r["backend"] == backend and r["path"] == "fast"
+    ]
+    assert rows
+    for row in rows:
+        for name in accuracy.FUNCTIONS:
+            got = accuracy.measure(backend, row["dtype"], name, "fast")
+            assert got == pytest.approx(row[name], abs=5e-4), (row["dtype"], name)
+
+
+def test_exhaustive_rounding_record() -> None:
+    record = json.loads((RESULTS / "rounding.json").read_text())
+    assert record["inputs_per_function"] == 2**32
+    functions = record["functions"]
+    assert set(functions) == {"selu", "elu", "selu_derivative", "elu_derivative"}
+    assert all(f["misrounded"] == 0 for f in functions.values())
+    readme = (ROOT / "README.md").read_text()
+    assert "all 2^32 float32" in readme
