@@ -10,7 +10,7 @@ from numbers import Integral
 from types import ModuleType
 from typing import Any
 
-from ._compat import device
+from ._compat import device, not_for_autograph
 from ._constants import (
     PAPER_ALPHA,
     PAPER_SCALE,
@@ -27,6 +27,7 @@ __all__ = ["alpha_dropout"]
 Array = Any
 
 
+@not_for_autograph
 def alpha_dropout(
     x: Array,
     /,
