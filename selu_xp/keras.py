@@ -47,7 +47,7 @@ Array = Any
 _PACKAGE = "selu_xp"
 
 
-@keras.saving.register_keras_serializable(package=_PACKAGE)
+@keras.saving.register_keras_serializable(package=_PACKAGE)  # type: ignore[untyped-decorator]
 def selu(x: Array) -> Array:
     """The SELU activation for Keras layers, serialized as ``"selu_xp>selu"``.
 
@@ -237,7 +237,12 @@ class AlphaDropout(keras.layers.Layer):  # type: ignore[misc]
         super().__init__(**kwargs)
         func = "AlphaDropout"
         values = []
-        for name, value in (("rate", rate), ("mean", mean), ("variance", variance)):
+        given: tuple[tuple[str, object], ...] = (
+            ("rate", rate),
+            ("mean", mean),
+            ("variance", variance),
+        )
+        for name, value in given:
             if isinstance(value, bool) or not isinstance(value, Real):
                 msg = (
                     f"{func}() expects {name} to be a real number, got "
