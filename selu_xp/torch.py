@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import math
 import types
+from typing import Any
 
 import torch
 
