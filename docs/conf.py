@@ -114,6 +114,8 @@ HAS_TORCH = _installed("torch")
 HAS_JAX = _installed("jax")
 HAS_DASK = _installed("dask")
 HAS_STRICT = _installed("array_api_strict")
+HAS_TF = _installed("tensorflow")
+HAS_KERAS = _installed("keras")
 HAS_OUT = "out" in inspect.signature(selu_xp.selu).parameters
 """
 doctest_default_flags = (
