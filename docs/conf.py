@@ -82,7 +82,9 @@ myst_dmath_double_inline = True
 extlinks = {"arxiv": ("https://arxiv.org/abs/%s", "arXiv:%s")}
 
 # -- API reference ------------------------------------------------------------
-autosummary_generate = ["api/index.md"] + (["api/toolkit.md"] if HAS_TOOLKIT else [])
+autosummary_generate = ["api/index.md", "api/frameworks.md"] + (
+    ["api/toolkit.md"] if HAS_TOOLKIT else []
+)
 autosummary_imported_members = True
 autodoc_default_options = {"members": False}
 autodoc_typehints = "none"
