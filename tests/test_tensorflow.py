@@ -233,3 +233,36 @@ def test_tensorflow_is_detected_without_being_imported() -> None:
         "assert 'keras' not in sys.modules, 'keras was imported'\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True, timeout=120)
+
+
+def test_dropout_and_initializer_inside_tf_function_of_unknown_shape() -> None:
+    gen = tf.random.Generator.from_seed(8)
+
+    @tf.function(input_signature=[tf.TensorSpec([None, 30], tf.float32)])
+    def drop(x: Any) -> Any:
+        return selu_xp.alpha_dropout(x, 0.2, rng=gen, noise_shape=(1, None))
+
+    x = tf.zeros((50, 30))
+    a, b = drop(x).numpy(), drop(x).numpy()
+    assert a.shape == (50, 30)
+    assert np.all(a == a[:1])  # shared along the unknown batch axis
+    assert set(np.unique(a).tolist()) <= {
+        float(np.float32(v)) for v in (-1.2361598485763781, 0.3090399621440945)
+    }
+    assert not np.array_equal(a, b)
+
+    @tf.function(input_signature=[tf.TensorSpec([None, 30], tf.float32)])
+    def seeded(x: Any) -> Any:
+        return selu_xp.alpha_dropout(x, 0.2, rng=1)
+
+    with pytest.raises(ValueError, match=r"unknown shape.*tf\.random\.Generator"):
+        seeded(x)
+
+    @tf.function
+    def weights() -> Any:
+        return selu_xp.lecun_normal((64, 32), rng=gen, xp=tf)
+
+    w1, w2 = weights().numpy(), weights().numpy()
+    assert w1.dtype == np.float32
+    assert not np.array_equal(w1, w2)
+    assert np.abs(w1).max() <= 2 / 0.87962566103423978 / 8
