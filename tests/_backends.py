@@ -140,7 +140,11 @@ def _cupy_usable(cupy: ModuleType) -> str | None:
 
 def _tf_gpu_usable(tf: ModuleType) -> str | None:
     if not tf.config.list_physical_devices("GPU"):
-        return "tensorflow is installed but has no usable GPU (tensorflow-cpu here)"
+        return (
+            "tensorflow is installed but sees no GPU "
+            "(tf.config.list_physical_devices('GPU') is empty, as always for "
+            "the tensorflow-cpu build)"
+        )
     return None
 
 
