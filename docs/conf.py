@@ -82,7 +82,9 @@ myst_dmath_double_inline = True
 extlinks = {"arxiv": ("https://arxiv.org/abs/%s", "arXiv:%s")}
 
 # -- API reference ------------------------------------------------------------
-autosummary_generate = ["api/index.md"] + (["api/toolkit.md"] if HAS_TOOLKIT else [])
+autosummary_generate = ["api/index.md", "api/frameworks.md"] + (
+    ["api/toolkit.md"] if HAS_TOOLKIT else []
+)
 autosummary_imported_members = True
 autodoc_default_options = {"members": False}
 autodoc_typehints = "none"
@@ -114,6 +116,8 @@ HAS_TORCH = _installed("torch")
 HAS_JAX = _installed("jax")
 HAS_DASK = _installed("dask")
 HAS_STRICT = _installed("array_api_strict")
+HAS_TF = _installed("tensorflow")
+HAS_KERAS = _installed("keras")
 HAS_OUT = "out" in inspect.signature(selu_xp.selu).parameters
 """
 doctest_default_flags = (

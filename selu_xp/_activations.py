@@ -6,6 +6,7 @@ from types import ModuleType
 from typing import Any
 
 from . import _dispatch, _generic, _native
+from ._compat import not_for_autograph
 from ._constants import (
     _SELU_SCALE_ALPHA,
     SELU_ALPHA,
@@ -24,6 +25,7 @@ Array = Any
 _ELU_ALPHA = 1.0  # elu's default alpha, one object for the identity test
 
 
+@not_for_autograph
 def selu(
     x: Array,
     /,
@@ -124,6 +126,7 @@ def selu(
     return _compute(x, pos, neg, xp, derivative=False, out=out, func="selu")
 
 
+@not_for_autograph
 def selu_derivative(
     x: Array,
     /,
@@ -196,6 +199,7 @@ def selu_derivative(
     return _compute(x, pos, neg, xp, derivative=True, out=out, func="selu_derivative")
 
 
+@not_for_autograph
 def elu(x: Array, /, alpha: float = _ELU_ALPHA, *, out: Array | None = None) -> Array:
     r"""Exponential linear unit, elementwise.
 
@@ -263,6 +267,7 @@ def elu(x: Array, /, alpha: float = _ELU_ALPHA, *, out: Array | None = None) -> 
     return _compute(x, 1.0, a, xp, derivative=False, out=out, func="elu")
 
 
+@not_for_autograph
 def elu_derivative(
     x: Array, /, alpha: float = _ELU_ALPHA, *, out: Array | None = None
 ) -> Array:

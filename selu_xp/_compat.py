@@ -1,15 +1,25 @@
-"""The one module that imports :mod:`array_api_compat`.
+"""The one module that imports :mod:`array_api_compat`, and where TensorFlow joins it.
 
 Everything else in the package reaches array-api-compat through here, so that
-the dependency has a single seam.
+the dependency has a single seam.  array-api-compat does not know TensorFlow;
+its tensors are recognised here, from ``sys.modules`` without importing
+TensorFlow (if an object is a ``tf.Tensor``, TensorFlow is already imported),
+and given selu_xp's own namespace for them, ``selu_xp._tensorflow_namespace``.
 """
 
 from __future__ import annotations
 
+import sys
+from collections.abc import Callable
+from types import ModuleType
+from typing import Any, TypeVar
+
+from array_api_compat import array_namespace as _array_namespace
+from array_api_compat import device as _device
 from array_api_compat import (
-    array_namespace,
-    device,
-    is_array_api_obj,
+    is_array_api_obj as _is_array_api_obj,
+)
+from array_api_compat import (
     is_array_api_strict_namespace,
     is_cupy_namespace,
     is_dask_namespace,
@@ -31,7 +41,73 @@ __all__ = [
     "is_jax_namespace",
     "is_lazy_array",
     "is_numpy_namespace",
+    "is_tensorflow_array",
+    "is_tensorflow_namespace",
     "is_torch_namespace",
     "is_writeable_array",
+    "not_for_autograph",
+    "tensorflow_namespace",
     "to_device",
 ]
+
+_TF_NAMESPACE = "selu_xp._tensorflow_namespace"
+
+
+def is_tensorflow_array(x: object) -> bool:
+    """Whether `x` is a TensorFlow tensor or variable (eager or symbolic)."""
+    tf = sys.modules.get("tensorflow")
+    if tf is None:
+        return False
+    return isinstance(x, (tf.Tensor, tf.Variable))
+
+
+def is_tensorflow_namespace(xp: object) -> bool:
+    """Whether `xp` is selu_xp's TensorFlow namespace or TensorFlow itself."""
+    name = getattr(xp, "__name__", None)
+    return isinstance(xp, ModuleType) and name in (_TF_NAMESPACE, "tensorflow")
+
+
+def tensorflow_namespace() -> ModuleType:
+    """selu_xp's array API namespace for TensorFlow tensors (imports it)."""
+    from . import _tensorflow_namespace
+
+    return _tensorflow_namespace
+
+
+def is_array_api_obj(x: object) -> bool:
+    """array-api-compat's test, extended to TensorFlow tensors."""
+    return _is_array_api_obj(x) or is_tensorflow_array(x)
+
+
+def array_namespace(*xs: Any) -> ModuleType:
+    """array-api-compat's namespace, or selu_xp's for TensorFlow tensors."""
+    tf = [is_tensorflow_array(x) for x in xs]
+    if any(tf):
+        if not all(tf):
+            msg = "Multiple namespaces for array inputs: TensorFlow and another."
+            raise TypeError(msg)
+        return tensorflow_namespace()
+    return _array_namespace(*xs)
+
+
+def device(x: Any) -> Any:
+    """The device of `x`; for TensorFlow its device string (empty if unplaced)."""
+    if is_tensorflow_array(x):
+        return x.device
+    return _device(x)
+
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def not_for_autograph(f: F) -> F:
+    """Mark `f` so that ``tf.function``'s AutoGraph calls it as it is.
+
+    AutoGraph rewrites the Python of every function a ``tf.function`` calls;
+    selu_xp's functions branch only on Python values and need none of it.
+    The marker is the attribute that TensorFlow's own
+    ``tf.autograph.experimental.do_not_convert`` sets, so TensorFlow need not
+    be imported to set it.
+    """
+    f.autograph_info__ = frozenset()  # type: ignore[attr-defined]
+    return f

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import decimal
+import sys
 from collections.abc import Sequence
 from decimal import Decimal
 from functools import lru_cache
@@ -10,7 +11,7 @@ from numbers import Integral
 from types import ModuleType
 from typing import Any
 
-from ._compat import device
+from ._compat import device, is_tensorflow_namespace, not_for_autograph
 from ._constants import (
     PAPER_ALPHA,
     PAPER_SCALE,
@@ -19,7 +20,7 @@ from ._constants import (
     check_parameter,
 )
 from ._generic import _narrow, _working_dtype
-from ._random import source
+from ._random import _Host, source
 from ._validation import float_namespace
 
 __all__ = ["alpha_dropout"]
@@ -27,6 +28,7 @@ __all__ = ["alpha_dropout"]
 Array = Any
 
 
+@not_for_autograph
 def alpha_dropout(
     x: Array,
     /,
@@ -120,6 +122,9 @@ def alpha_dropout(
     keeps), drawn on the host and moved to the device of `x`.  Under
     ``jax.jit`` pass a PRNG key: a seed or ``None`` is drawn once, when the
     function is traced, and the compiled function then reuses that mask.
+    Inside ``tf.function`` a ``tf.random.Generator`` or ``None`` draws a new
+    mask on every call, also for tensors of unknown shape; a seed there is
+    drawn once, at tracing, and needs a known shape.
 
     References
     ----------
@@ -169,10 +174,18 @@ def alpha_dropout(
     if params[3] <= 0:
         msg = f"{func}() expects a positive variance, got {params[3]!r}."
         raise ValueError(msg)
-    mask_shape = _mask_shape(noise_shape, tuple(x.shape), func)
+    dynamic = is_tensorflow_namespace(xp) and None in tuple(x.shape)
+    mask_shape = _mask_shape(noise_shape, _shape(x, dynamic), func)
     draw = source(rng, xp, device(x), func)
     if p == 0 or not training:
         return x
+    if dynamic and isinstance(draw, _Host):
+        msg = (
+            f"{func}() cannot draw the portable stream for a tensor of unknown "
+            f"shape {tuple(x.shape)} (inside tf.function); pass a "
+            "tf.random.Generator, or rng=None, to draw with TensorFlow."
+        )
+        raise ValueError(msg)
     a, b, dropped = _coefficients(p, *params)
     keep = draw.bernoulli(mask_shape, 1.0 - p)
     return _affine(x, keep, a, b, dropped, xp)
@@ -204,6 +217,9 @@ def _mask_shape(
     result = []
     for n, size in zip(entries, shape, strict=True):
         if not isinstance(size, int):
+            if _is_tf_size(size) and n in (None, 1):
+                result.append(size if n is None else 1)
+                continue
             msg = f"{func}() needs the shape of x to be known, got {shape}."
             raise ValueError(msg)
         if n is not None and n not in (1, size):
@@ -214,6 +230,20 @@ def _mask_shape(
             raise ValueError(msg)
         result.append(size if n is None else int(n))
     return tuple(result)
+
+
+def _shape(x: Array, dynamic: bool) -> tuple[Any, ...]:
+    """The shape of `x`; unknown TensorFlow sizes as scalar tensors."""
+    if not dynamic:
+        return tuple(x.shape)
+    tf = sys.modules["tensorflow"]
+    sizes = tf.shape(x)
+    return tuple(sizes[i] if n is None else n for i, n in enumerate(tuple(x.shape)))
+
+
+def _is_tf_size(size: object) -> bool:
+    tf = sys.modules.get("tensorflow")
+    return tf is not None and isinstance(size, tf.Tensor)
 
 
 @lru_cache(maxsize=64)

@@ -10,7 +10,12 @@ from typing import Any
 
 import numpy as np
 
-from ._compat import array_namespace
+from ._compat import (
+    array_namespace,
+    is_tensorflow_namespace,
+    not_for_autograph,
+    tensorflow_namespace,
+)
 from ._random import source
 
 __all__ = ["lecun_normal"]
@@ -23,6 +28,7 @@ TRUNCATED_STD = 0.87962566103423978
 _DISTRIBUTIONS = ("truncated_normal", "normal")
 
 
+@not_for_autograph
 def lecun_normal(
     shape: Sequence[int],
     *,
@@ -73,8 +79,8 @@ def lecun_normal(
         natively on the device (its numbers differ between backends).
     xp : module, optional
         The array namespace, or the library itself: ``numpy``, ``torch``,
-        ``cupy``, ``jax.numpy``, ``dask.array``, ``array_api_strict``, or any
-        array API namespace.  Default NumPy.
+        ``cupy``, ``jax.numpy``, ``dask.array``, ``tensorflow``,
+        ``array_api_strict``, or any array API namespace.  Default NumPy.
 
     Returns
     -------
@@ -162,11 +168,14 @@ def resolve_namespace(xp: object, func: str) -> ModuleType:
     """The array API namespace for `xp` (a namespace or a library module)."""
     if xp is None:
         return array_namespace(np.empty(0))
+    if is_tensorflow_namespace(xp):
+        return tensorflow_namespace()
     empty = getattr(xp, "empty", None) if isinstance(xp, ModuleType) else None
     if empty is None:
         msg = (
             f"{func}() expects xp to be an array namespace or library module such "
-            f"as numpy, torch, jax.numpy, cupy, dask.array or array_api_strict, "
+            f"as numpy, torch, jax.numpy, cupy, dask.array, tensorflow or "
+            "array_api_strict, "
             f"got {xp!r}."
         )
         raise TypeError(msg)

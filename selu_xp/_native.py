@@ -13,6 +13,7 @@ PyTorch                 ``aten.elu`` with a correctly rounded ``alpha``
 JAX                     one jitted ``where`` / ``expm1`` expression
 CuPy                    one fused ``ElementwiseKernel`` per dtype
 Dask                    ``map_blocks`` over the chunk type's fast path
+TensorFlow              a custom gradient around a once-rounded expression
 ======================  ==============================================
 """
 
@@ -27,6 +28,7 @@ from ._compat import (
     is_dask_namespace,
     is_jax_namespace,
     is_numpy_namespace,
+    is_tensorflow_namespace,
     is_torch_namespace,
 )
 
@@ -89,4 +91,8 @@ def _backend_module(xp: ModuleType) -> Any:
         from . import _native_dask
 
         return _native_dask
+    if is_tensorflow_namespace(xp):
+        from . import _native_tensorflow
+
+        return _native_tensorflow
     return None

@@ -12,6 +12,7 @@ from ._compat import (
     is_dask_namespace,
     is_jax_namespace,
     is_numpy_namespace,
+    is_tensorflow_namespace,
     is_torch_namespace,
     is_writeable_array,
 )
@@ -35,7 +36,7 @@ def check_out(x: Array, out: Array, xp: ModuleType, func: str) -> None:
             f"({type(x).__qualname__}), got {type(out).__qualname__}."
         )
         raise TypeError(msg)
-    if is_jax_namespace(xp) or is_dask_namespace(xp):
+    if is_jax_namespace(xp) or is_dask_namespace(xp) or is_tensorflow_namespace(xp):
         msg = (
             f"{func}() cannot write into out for {type(x).__qualname__} arrays, which "
             "are immutable or lazy; call it without out and use the returned array."

@@ -33,6 +33,7 @@ object is a ``torch.Generator``, torch is already imported.
 
 from __future__ import annotations
 
+import contextlib
 import math
 import secrets
 import sys
@@ -42,7 +43,12 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from ._compat import is_cupy_namespace, is_jax_namespace, is_torch_namespace
+from ._compat import (
+    is_cupy_namespace,
+    is_jax_namespace,
+    is_tensorflow_namespace,
+    is_torch_namespace,
+)
 
 __all__ = ["Source", "describe_rng", "source"]
 
@@ -94,7 +100,7 @@ def describe_rng() -> str:
     return (
         "None, an int, a numpy.random.SeedSequence, BitGenerator or Generator, "
         "or the output backend's own generator (torch.Generator, "
-        "cupy.random.Generator, a JAX PRNG key)"
+        "cupy.random.Generator, a JAX PRNG key, tf.random.Generator)"
     )
 
 
@@ -122,6 +128,8 @@ def _fresh(xp: ModuleType, device: Any) -> Source:
     if is_jax_namespace(xp):
         jax = sys.modules["jax"]
         return _Jax(jax.random.key(secrets.randbits(31)), jax, device)
+    if is_tensorflow_namespace(xp):
+        return _TensorFlow(None, sys.modules["tensorflow"], device)
     return _Host(np.random.default_rng(), xp, device)
 
 
@@ -152,6 +160,10 @@ def _native(rng: object, xp: ModuleType, device: Any, func: str) -> Source | Non
         ):
             _check_device(_one_device(rng.devices()), device, func)
         return _Jax(rng, jax, device)
+    tf = sys.modules.get("tensorflow")
+    if tf is not None and isinstance(rng, tf.random.Generator):
+        _check_backend("tf.random.Generator", is_tensorflow_namespace(xp), xp, func)
+        return _TensorFlow(rng, tf, device)
     return None
 
 
@@ -334,3 +346,41 @@ class _Jax:
             # Left uncommitted: JAX moves it to the sharding of the input.
             return x
         return self.jax.device_put(x, self.device)
+
+
+class _TensorFlow:
+    """Native draws with a tf.random.Generator, or TensorFlow's stateful ops."""
+
+    def __init__(self, gen: Any, tf: ModuleType, device: Any) -> None:
+        self.gen, self.tf, self.device = gen, tf, device
+
+    def normal(self, shape: tuple[int, ...], scale: float, dtype: Any) -> Array:
+        with self._on():
+            draw = self.tf.random.normal if self.gen is None else self.gen.normal
+            z = draw(shape, dtype=self._work(dtype))
+            return self.tf.cast(z * scale, dtype)
+
+    def truncated_normal(
+        self, shape: tuple[int, ...], scale: float, dtype: Any
+    ) -> Array:
+        # TensorFlow's truncated normal re-draws beyond two standard deviations.
+        tf = self.tf
+        with self._on():
+            gen = self.gen
+            draw = tf.random.truncated_normal if gen is None else gen.truncated_normal
+            z = draw(shape, dtype=self._work(dtype))
+            return tf.cast(z * scale, dtype)
+
+    def bernoulli(self, shape: tuple[int, ...], p: float) -> Array:
+        with self._on():
+            draw = self.tf.random.uniform if self.gen is None else self.gen.uniform
+            return draw(shape, dtype=self.tf.float32) < p
+
+    def _work(self, dtype: Any) -> Any:
+        tf = self.tf
+        return tf.float64 if dtype == tf.float64 else tf.float32
+
+    def _on(self) -> Any:
+        if self.device:
+            return self.tf.device(self.device)
+        return contextlib.nullcontext()

@@ -13,14 +13,16 @@ __all__ = ["float_namespace"]
 def float_namespace(x: Any, func: str) -> ModuleType:
     """Return the array API namespace of `x`, or raise a clear ``TypeError``.
 
-    `x` must be an array of a library that array-api-compat knows, with a real
-    floating-point dtype.  Python scalars and sequences are refused rather than
-    converted, so that no function silently picks a backend or a dtype.
+    `x` must be an array of a library that array-api-compat knows, or a
+    TensorFlow tensor, with a real floating-point dtype.  Python scalars and
+    sequences are refused rather than converted, so that no function silently
+    picks a backend or a dtype.
     """
     if not is_array_api_obj(x):
         msg = (
-            f"{func}() expects an array (NumPy, CuPy, PyTorch, JAX, Dask or another "
-            f"array API library), got {type(x).__module__}.{type(x).__qualname__}. "
+            f"{func}() expects an array (NumPy, CuPy, PyTorch, JAX, Dask, "
+            "TensorFlow or another array API library), got "
+            f"{type(x).__module__}.{type(x).__qualname__}. "
             "Convert it first, for example with numpy.asarray(x, dtype=numpy.float64)."
         )
         raise TypeError(msg)

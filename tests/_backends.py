@@ -20,6 +20,24 @@ import pytest
 Array = Any
 
 
+def array_namespace(*xs: Any) -> ModuleType:
+    """array-api-compat's namespace of `xs`, or selu_xp's for TensorFlow tensors.
+
+    array-api-compat has no TensorFlow namespace; selu_xp keeps one of its own
+    (``selu_xp._tensorflow_namespace``), which the tests compare against.
+    """
+    from selu_xp import _compat
+
+    return _compat.array_namespace(*xs)
+
+
+def device(x: Any) -> Any:
+    """The device of `x` (a TensorFlow device string for TensorFlow tensors)."""
+    from selu_xp import _compat
+
+    return _compat.device(x)
+
+
 @dataclass(frozen=True)
 class Backend:
     """One column of the test matrix: a library on one device."""
@@ -51,8 +69,6 @@ class Backend:
     @property
     def xp(self) -> ModuleType:
         """The array API namespace of this backend's arrays."""
-        from array_api_compat import array_namespace
-
         return array_namespace(self.asarray(np.zeros(1)))
 
     @property
@@ -79,8 +95,6 @@ class Backend:
 
     def to_numpy(self, x: Array) -> np.ndarray:
         """`x` as a NumPy array, half precision widened exactly to float32."""
-        from array_api_compat import array_namespace
-
         xp = array_namespace(x)
         if not xp.isdtype(x.dtype, (xp.float32, xp.float64)) and xp.isdtype(
             x.dtype, "real floating"
@@ -122,6 +136,21 @@ def _cupy_usable(cupy: ModuleType) -> str | None:
     except Exception as exc:  # CUDARuntimeError, or no driver at all
         return f"cupy is installed but no GPU is usable ({exc})"
     return None if n > 0 else "cupy is installed but no GPU is usable (0 devices)"
+
+
+def _tf_gpu_usable(tf: ModuleType) -> str | None:
+    if not tf.config.list_physical_devices("GPU"):
+        return (
+            "tensorflow is installed but sees no GPU "
+            "(tf.config.list_physical_devices('GPU') is empty, as always for "
+            "the tensorflow-cpu build)"
+        )
+    return None
+
+
+def _tf_to_backend(tf: ModuleType, a: np.ndarray, dev: Any) -> Array:
+    with tf.device(dev):
+        return tf.identity(tf.constant(a))
 
 
 def _strict_device(name: str) -> Callable[[ModuleType], Any]:
@@ -231,6 +260,27 @@ BACKENDS: list[Backend] = [
         lambda da, x: x.compute(),
         half_dtypes=("float16",),
         lazy=True,
+    ),
+    # TensorFlow is served by selu_xp itself (array-api-compat has no
+    # TensorFlow namespace): its fast path, and the generic path through
+    # selu_xp's small namespace for TensorFlow tensors.
+    Backend(
+        "tensorflow-cpu",
+        "tensorflow",
+        lambda tf: "/job:localhost/replica:0/task:0/device:CPU:0",
+        _tf_to_backend,
+        lambda tf, x: x.numpy(),
+        half_dtypes=("float16", "bfloat16"),
+    ),
+    Backend(
+        "tensorflow-gpu",
+        "tensorflow",
+        lambda tf: "/job:localhost/replica:0/task:0/device:GPU:0",
+        _tf_to_backend,
+        lambda tf, x: x.numpy(),
+        _usable=_tf_gpu_usable,
+        half_dtypes=("float16", "bfloat16"),
+        gpu=True,
     ),
     Backend(
         "cupy",

@@ -6,9 +6,8 @@ import importlib
 from typing import Any
 
 import numpy as np
-from array_api_compat import array_namespace, device
 
-from ._backends import Backend
+from ._backends import Backend, array_namespace, device
 
 
 def dtype_of(backend: Backend, name: str) -> Any:

@@ -9,12 +9,11 @@ from typing import Any
 import mpmath
 import numpy as np
 import pytest
-from array_api_compat import array_namespace, device
 
 import selu_xp
 from selu_xp import elu, elu_derivative, selu, selu_derivative
 
-from ._backends import Backend
+from ._backends import Backend, array_namespace, device
 from ._reference import ALPHA, SCALE
 
 FUNCTIONS = [selu, elu, selu_derivative, elu_derivative]

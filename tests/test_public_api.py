@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import inspect
 
+import pytest
+
 import selu_xp
 
 PUBLIC = {
@@ -54,3 +56,35 @@ def test_signatures_are_the_documented_ones() -> None:
         ("alpha", inspect.Parameter.POSITIONAL_OR_KEYWORD),
     ]
     assert sig.parameters["alpha"].default == 1.0
+
+
+FRAMEWORK_MODULES = {
+    "selu_xp.keras": {"AlphaDropout", "LecunNormal", "selu"},
+    "selu_xp.torch": {"AlphaDropout", "SELU", "init"},
+}
+
+
+@pytest.mark.parametrize("name", sorted(FRAMEWORK_MODULES))
+def test_framework_modules_all_and_docstrings(name: str) -> None:
+    module = pytest.importorskip(name)
+    assert set(module.__all__) == FRAMEWORK_MODULES[name]
+    assert len(module.__all__) == len(FRAMEWORK_MODULES[name])
+    objects = [getattr(module, n) for n in module.__all__ if n != "init"]
+    if name == "selu_xp.torch":
+        objects.append(module.init.lecun_normal_)
+    for obj in objects:
+        doc = inspect.getdoc(obj) or ""
+        for section in ("Parameters", "Examples"):
+            assert f"\n{section}\n---" in doc, f"{obj.__qualname__} lacks {section}"
+
+
+def test_import_selu_xp_imports_no_framework_module() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, selu_xp\n"
+        "loaded = {'selu_xp.keras', 'selu_xp.torch', 'keras', 'tensorflow'}\n"
+        "assert not loaded & set(sys.modules), loaded & set(sys.modules)\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, timeout=120)

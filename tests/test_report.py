@@ -29,7 +29,7 @@ def rows() -> list[_report.Row]:
 
 
 @pytest.mark.parametrize(
-    "backend", ["numpy", "array_api_strict", "torch", "jax", "dask"]
+    "backend", ["numpy", "array_api_strict", "torch", "jax", "dask", "tensorflow"]
 )
 def test_every_installed_cpu_backend_is_reported(
     rows: list[_report.Row], backend: str

@@ -1,0 +1,325 @@
+"""Keras 3 conventions for selu_xp: the activation, the initializer, the layer.
+
+Importing this module imports Keras (``import selu_xp`` does not).  It works
+on Keras's jax, torch and tensorflow backends, and on the numpy backend for
+inference.  Each object is registered with Keras under the package name
+``"selu_xp"``, so a model saved with them loads back with them, once this
+module is imported:
+
+* `selu`, the activation, for ``activation=selu_xp.keras.selu``;
+* `LecunNormal`, the initializer of self-normalizing networks;
+* `AlphaDropout`, the dropout layer that keeps their mean and variance.
+
+Examples
+--------
+The model of the ``tf.keras.activations.selu`` documentation, with selu_xp's
+pieces (on whichever Keras backend is configured):
+
+>>> import keras
+>>> from selu_xp.keras import AlphaDropout, LecunNormal, selu
+>>> model = keras.Sequential([
+...     keras.Input((20,)),
+...     keras.layers.Dense(64, activation=selu, kernel_initializer=LecunNormal(0)),
+...     AlphaDropout(0.1, seed=0),
+...     keras.layers.Dense(10, activation="softmax"),
+... ])
+>>> model.layers[0].activation is selu
+True
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from numbers import Integral, Real
+from typing import Any
+
+import keras
+
+from . import _activations, _dropout
+from ._constants import SELU_ALPHA, SELU_SCALE
+from ._initializers import TRUNCATED_STD
+
+__all__ = ["AlphaDropout", "LecunNormal", "selu"]
+
+Array = Any
+
+_PACKAGE = "selu_xp"
+
+
+@keras.saving.register_keras_serializable(package=_PACKAGE)  # type: ignore[untyped-decorator]
+def selu(x: Array) -> Array:
+    """The SELU activation for Keras layers, serialized as ``"selu_xp>selu"``.
+
+    `selu_xp.selu` with the constants of Klambauer et al. (2017), on the
+    tensors of the Keras backend (JAX, PyTorch, TensorFlow or NumPy arrays),
+    differentiable on each.  Keras's own ``keras.activations.selu`` computes
+    ``exp(x) - 1`` in the input's dtype; this one is correctly rounded to
+    within 1 ULP in float32, and 0 only at ``x = 0``.
+
+    Parameters
+    ----------
+    x : tensor
+        The layer's pre-activations, a tensor of the Keras backend.
+
+    Returns
+    -------
+    tensor
+        ``selu(x)``, a tensor of the same backend, dtype and shape.
+
+    Examples
+    --------
+    >>> import keras
+    >>> from selu_xp.keras import selu
+    >>> layer = keras.layers.Dense(4, activation=selu)
+    >>> keras.saving.get_registered_name(selu)
+    'selu_xp>selu'
+    >>> keras.activations.deserialize(keras.activations.serialize(selu)) is selu
+    True
+    """
+    return _activations.selu(x)
+
+
+@keras.saving.register_keras_serializable(package=_PACKAGE)
+class LecunNormal(keras.initializers.Initializer):  # type: ignore[misc]
+    """LeCun-normal initializer: truncated at two sigma, variance ``1 / fan_in``.
+
+    Draws ``N(0, 1)`` truncated to :math:`\\pm 2` (values beyond are drawn
+    again) and scales it by ``1 / (0.87962566103423978 * sqrt(fan_in))``, the
+    truncation's standard deviation corrected for, so that the weights have
+    variance ``1 / fan_in`` exactly.  ``fan_in`` is taken in Keras's layout
+    ``(*kernel, in, out)``: the product of every axis but the last.  The
+    numbers come from Keras's own random ops (``keras.random``), on the
+    configured backend.
+
+    Parameters
+    ----------
+    seed : int, keras.random.SeedGenerator or None, optional
+        As for Keras's own initializers: an ``int`` gives the same values on
+        every call; ``None`` draws a seed when the initializer is made, from
+        Python's generator, which ``keras.utils.set_random_seed`` seeds (so
+        the same values again after the same ``set_random_seed``); a
+        ``SeedGenerator`` gives new values on every call.
+
+    Raises
+    ------
+    TypeError
+        If `seed` is not an int, a ``keras.random.SeedGenerator`` or None.
+
+    See Also
+    --------
+    selu_xp.lecun_normal : the same initialization for any array library.
+
+    Examples
+    --------
+    >>> import keras
+    >>> from selu_xp.keras import LecunNormal
+    >>> w = keras.ops.convert_to_numpy(LecunNormal(seed=0)((256, 128), "float32"))
+    >>> w.shape, w.dtype
+    ((256, 128), dtype('float32'))
+    >>> round(float(w.std() * 16), 1)
+    1.0
+    >>> LecunNormal(seed=0).get_config()
+    {'seed': 0}
+    """
+
+    def __init__(self, seed: int | Any | None = None) -> None:
+        generator = keras.random.SeedGenerator
+        if isinstance(seed, dict):
+            seed = keras.saving.deserialize_keras_object(seed)
+        if isinstance(seed, bool) or not (
+            seed is None or isinstance(seed, (Integral, generator))
+        ):
+            msg = (
+                "LecunNormal() expects seed to be an int, a "
+                f"keras.random.SeedGenerator or None, got {type(seed).__name__} "
+                f"{seed!r}."
+            )
+            raise TypeError(msg)
+        self._init_seed = seed
+        if seed is None:
+            seed = keras.random.randint((), 1, 10**9, seed=None)
+            seed = int(keras.ops.convert_to_numpy(seed))
+        self.seed = int(seed) if isinstance(seed, Integral) else seed
+
+    def __call__(self, shape: Sequence[int], dtype: Any = None, **kwargs: Any) -> Array:
+        """Weights of `shape` in `dtype` (a Keras dtype string or object)."""
+        dims = tuple(int(n) for n in shape)
+        if not dims:
+            msg = f"LecunNormal expects a shape of at least one axis, got {shape!r}."
+            raise ValueError(msg)
+        fan_in = math.prod(dims[:-1]) if len(dims) > 1 else dims[0]
+        if fan_in == 0:
+            msg = f"LecunNormal got fan_in = 0 for shape {dims}."
+            raise ValueError(msg)
+        dtype = keras.backend.standardize_dtype(dtype or keras.config.floatx())
+        std = 1.0 / (TRUNCATED_STD * math.sqrt(fan_in))
+        return keras.random.truncated_normal(
+            dims, mean=0.0, stddev=std, dtype=dtype, seed=self.seed
+        )
+
+    def get_config(self) -> dict[str, Any]:
+        """The initializer's arguments, for ``from_config``."""
+        return {"seed": keras.saving.serialize_keras_object(self._init_seed)}
+
+
+@keras.saving.register_keras_serializable(package=_PACKAGE)
+class AlphaDropout(keras.layers.Layer):  # type: ignore[misc]
+    r"""Alpha dropout for Keras: drops to SELU's saturation, keeps the moments.
+
+    In training, each unit is dropped with probability `rate` and set to
+    :math:`-\lambda\alpha`, then every unit goes through the affine map that
+    restores the fixed point's mean and variance (see
+    `selu_xp.alpha_dropout`, which computes the same coefficients).  The mask
+    is drawn with Keras's random ops from a ``keras.random.SeedGenerator``
+    that the layer owns, so every training step gets a fresh mask, also in a
+    compiled step (jax, ``tf.function``, the torch backend).  Outside training
+    the layer is the identity.
+
+    Parameters
+    ----------
+    rate : float
+        Probability of dropping each unit, ``0 <= rate < 1``.
+    noise_shape : sequence of int or None, optional
+        The mask's shape, broadcast against the input; ``None`` entries take
+        the input's size on that axis (``(None, 1, None)`` shares the mask
+        along axis 1).  Default: the input's shape.
+    seed : int or None, optional
+        The seed of the layer's generator.
+    mean, variance : float, optional
+        The fixed point to keep (see `selu_xp.selu_parameters`); default 0
+        and 1.
+    **kwargs
+        Keras's layer arguments (``name``, ``dtype``, ...).
+
+    Raises
+    ------
+    TypeError
+        If `rate`, `mean` or `variance` is not a real number, or `noise_shape`
+        is not a sequence of integers or None.
+    ValueError
+        If `rate` is not in ``[0, 1)`` or `variance` is not positive.
+
+    See Also
+    --------
+    selu_xp.alpha_dropout
+
+    Notes
+    -----
+    Keras's own ``keras.layers.AlphaDropout(rate, noise_shape, seed)`` keeps
+    only the fixed point (0, 1); this one takes `mean` and `variance` too,
+    and computes the coefficients from the paper's constants in 60-digit
+    arithmetic.
+
+    Examples
+    --------
+    >>> import keras
+    >>> import numpy as np
+    >>> from selu_xp.keras import AlphaDropout
+    >>> layer = AlphaDropout(0.2, seed=0)
+    >>> x = np.zeros((2, 4), dtype="float32")
+    >>> bool((keras.ops.convert_to_numpy(layer(x)) == x).all())  # the identity
+    True
+    >>> y = keras.ops.convert_to_numpy(layer(x, training=True))
+    >>> set(np.round(y.astype(float), 5).ravel().tolist()) <= {-1.23616, 0.30904}
+    True
+    """
+
+    def __init__(
+        self,
+        rate: float,
+        noise_shape: Any = None,
+        seed: int | None = None,
+        mean: float = 0.0,
+        variance: float = 1.0,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        func = "AlphaDropout"
+        values = []
+        given: tuple[tuple[str, object], ...] = (
+            ("rate", rate),
+            ("mean", mean),
+            ("variance", variance),
+        )
+        for name, value in given:
+            if isinstance(value, bool) or not isinstance(value, Real):
+                msg = (
+                    f"{func}() expects {name} to be a real number, got "
+                    f"{type(value).__name__} {value!r}."
+                )
+                raise TypeError(msg)
+            values.append(float(value))
+        rate, mean, variance = values
+        if not 0 <= rate < 1:
+            msg = f"{func}() expects 0 <= rate < 1, got {rate!r}."
+            raise ValueError(msg)
+        if not (variance > 0 and math.isfinite(variance) and math.isfinite(mean)):
+            msg = (
+                f"{func}() expects a finite mean and a finite, positive variance, "
+                f"got mean={mean!r}, variance={variance!r}."
+            )
+            raise ValueError(msg)
+        if noise_shape is not None:
+            if not isinstance(noise_shape, Sequence) or not all(
+                n is None or (isinstance(n, Integral) and not isinstance(n, bool))
+                for n in noise_shape
+            ):
+                msg = (
+                    f"{func}() expects noise_shape to be a sequence of integers or "
+                    f"None, got {noise_shape!r}."
+                )
+                raise TypeError(msg)
+            noise_shape = tuple(None if n is None else int(n) for n in noise_shape)
+        self.rate, self.mean, self.variance = rate, mean, variance
+        self.noise_shape = noise_shape
+        self.seed = seed
+        self.seed_generator = keras.random.SeedGenerator(seed)
+        self.supports_masking = True
+        self._a, self._b, self._dropped = _dropout._coefficients(
+            rate, SELU_ALPHA, SELU_SCALE, mean, variance
+        )
+        self.built = True
+
+    def call(self, inputs: Array, training: bool = False) -> Array:
+        """The identity in inference; alpha dropout in training."""
+        if not training or self.rate == 0:
+            return inputs
+        ops = keras.ops
+        shape = self._mask_shape(inputs)
+        u = keras.random.uniform(shape, seed=self.seed_generator)
+        keep = ops.greater_equal(u, self.rate)
+        kept = ops.add(ops.multiply(inputs, self._a), self._b)
+        dropped = ops.cast(self._dropped, inputs.dtype)
+        return ops.cast(ops.where(keep, kept, dropped), inputs.dtype)
+
+    def _mask_shape(self, inputs: Array) -> tuple[Any, ...]:
+        shape = keras.ops.shape(inputs)
+        if self.noise_shape is None:
+            return tuple(shape)
+        if len(self.noise_shape) != len(shape):
+            msg = (
+                f"AlphaDropout expects noise_shape to have one entry per axis of "
+                f"its input ({len(shape)}), got {self.noise_shape!r}."
+            )
+            raise ValueError(msg)
+        return tuple(
+            size if n is None else n
+            for n, size in zip(self.noise_shape, shape, strict=True)
+        )
+
+    def compute_output_shape(self, input_shape: Any) -> Any:
+        """The input's shape."""
+        return input_shape
+
+    def get_config(self) -> dict[str, Any]:
+        """The layer's arguments, for ``from_config``."""
+        config = super().get_config()
+        config.update(
+            rate=self.rate,
+            noise_shape=self.noise_shape,
+            seed=self.seed,
+            mean=self.mean,
+            variance=self.variance,
+        )
+        return dict(config)

@@ -1,0 +1,328 @@
+"""PyTorch conventions for selu_xp: ``nn.Module``s and an in-place initializer.
+
+Importing this module imports torch (``import selu_xp`` does not).
+
+* `SELU`, like ``torch.nn.SELU``, with the SELU parameters as arguments;
+* `AlphaDropout`, like ``torch.nn.AlphaDropout``, with any fixed point and an
+  optional ``torch.Generator``;
+* ``init.lecun_normal_``, in the convention of ``torch.nn.init``: it fills a
+  tensor in place, with ``fan_in`` from torch's ``(out, in, *kernel)`` layout,
+  and draws from torch's global generator unless given one.
+
+All three work under ``torch.compile(fullgraph=True)`` with torch's global
+generator; torch 2.13's compiler cannot trace a ``torch.Generator``
+argument, so with an explicit `generator` they run eagerly only (or with
+``fullgraph=False``, which breaks the graph there).
+
+Examples
+--------
+>>> import torch
+>>> from selu_xp.torch import SELU, AlphaDropout, init
+>>> _ = torch.manual_seed(0)
+>>> layer = torch.nn.Linear(20, 64)
+>>> _ = init.lecun_normal_(layer.weight)
+>>> model = torch.nn.Sequential(layer, SELU(), AlphaDropout(0.1))
+>>> model.eval()(torch.zeros(3, 20)).shape
+torch.Size([3, 64])
+"""
+
+from __future__ import annotations
+
+import math
+import types
+from typing import Any
+
+import torch
+
+from . import _activations, _dropout
+from ._constants import SELU_ALPHA, SELU_SCALE, check_parameter, scaled_alpha
+from ._initializers import _DISTRIBUTIONS, TRUNCATED_STD, _round_down
+from ._native_torch import kernel_alpha
+from ._random import _Torch
+
+__all__ = ["SELU", "AlphaDropout", "init"]
+
+
+def _parameter(value: object, name: str, func: str) -> float:
+    """`value` checked as a finite real; a float is kept as the same object."""
+    checked = check_parameter(value, name, func)
+    return value if type(value) is float else checked
+
+
+class SELU(torch.nn.Module):
+    r"""The SELU activation as a module: ``selu_xp.selu(x, alpha, scale)``.
+
+    Parameters
+    ----------
+    alpha, scale : float, optional
+        The SELU parameters; defaults `selu_xp.SELU_ALPHA` and
+        `selu_xp.SELU_SCALE`, the constants of Klambauer et al. (2017).
+
+    Raises
+    ------
+    TypeError
+        If `alpha` or `scale` is not a real number.
+    ValueError
+        If `alpha` or `scale` is not finite.
+
+    See Also
+    --------
+    selu_xp.selu
+
+    Notes
+    -----
+    ``torch.nn.SELU()`` has no parameters and the float32 constants of its
+    kernel; for the defaults both compute the same kernel, with
+    ``scale * alpha`` rounded once.  Autograd goes through torch's own
+    backward; the module has no state (an empty ``state_dict``), as
+    ``nn.SELU``.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from selu_xp.torch import SELU
+    >>> SELU()(torch.tensor([-1.0, 0.0, 1.0]))
+    tensor([-1.1113,  0.0000,  1.0507])
+    >>> SELU(alpha=1.5, scale=1.1)
+    SELU(alpha=1.5, scale=1.1)
+    """
+
+    def __init__(self, alpha: float = SELU_ALPHA, scale: float = SELU_SCALE) -> None:
+        super().__init__()
+        self.alpha = _parameter(alpha, "alpha", "SELU")
+        self.scale = _parameter(scale, "scale", "SELU")
+        self._default = self.alpha is SELU_ALPHA and self.scale is SELU_SCALE
+        # torch's elu kernel with the alpha whose product with scale rounds to
+        # the exact coefficient, in float64 and in float32 (see
+        # selu_xp._native_torch), looked up once so that forward compiles.
+        neg = self._neg = scaled_alpha(self.alpha, self.scale)
+        self._kernel_alphas = (
+            kernel_alpha(self.scale, neg, True),
+            kernel_alpha(self.scale, neg, False),
+        )
+
+    def forward(self, x: Any) -> Any:
+        """``selu(x)`` with the module's parameters."""
+        if self._default:
+            return _activations.selu(x)
+        wide, narrow = self._kernel_alphas
+        alpha = wide if x.dtype == torch.float64 else narrow
+        if not x.is_floating_point() or x.device.type not in ("cpu", "cuda"):
+            return _activations.selu(x, alpha=self.alpha, scale=self.scale)
+        if alpha is not None:
+            return torch.ops.aten.elu(x, alpha, self.scale, 1.0)
+        # No float32 alpha rounds to the coefficient: compute wider, round once.
+        wide = x.dtype in (torch.float32, torch.float64)
+        w = x.to(torch.float64 if wide else torch.float32)
+        left = self._neg * torch.expm1(torch.clamp(w, max=0.0))
+        return torch.where(w > 0, w * self.scale, left).to(x.dtype)
+
+    def extra_repr(self) -> str:
+        """The parameters, for ``repr``."""
+        return f"alpha={self.alpha!r}, scale={self.scale!r}"
+
+
+class AlphaDropout(torch.nn.Module):
+    r"""Alpha dropout as a module: in training mode only, as ``nn.AlphaDropout``.
+
+    In training mode each unit is dropped with probability `p` to SELU's
+    saturation value and all units go through the affine map that keeps the
+    fixed point (`mean`, `variance`); in evaluation mode (``model.eval()``)
+    the input comes back unchanged.  The values are those of
+    `selu_xp.alpha_dropout` with the same generator, bit for bit.
+
+    Parameters
+    ----------
+    p : float
+        Probability of dropping each unit, ``0 <= p < 1``.
+    mean, variance : float, optional
+        The fixed point to keep; default 0 and 1 (``nn.AlphaDropout``'s only
+        one).
+    generator : torch.Generator, optional
+        The generator of the masks, on the input's device; default torch's
+        global generator of that device (``torch.manual_seed``).
+
+    Raises
+    ------
+    TypeError
+        If a parameter is not a real number or `generator` is not a
+        ``torch.Generator``.
+    ValueError
+        If `p` is not in ``[0, 1)`` or `variance` is not positive.
+
+    See Also
+    --------
+    selu_xp.alpha_dropout
+
+    Notes
+    -----
+    Kept units are computed as ``a * x + b`` in float64 (float32 for the half
+    dtypes) and rounded once.  The module has no state (an empty
+    ``state_dict``); a generator's state is its own, as in torch.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from selu_xp.torch import AlphaDropout
+    >>> drop = AlphaDropout(0.2, generator=torch.Generator().manual_seed(0))
+    >>> drop
+    AlphaDropout(p=0.2, mean=0.0, variance=1.0)
+    >>> sorted(set(drop(torch.zeros(8)).tolist()))
+    [-1.2361598014831543, 0.30903995037078857]
+    >>> drop.eval()(torch.zeros(2))
+    tensor([0., 0.])
+    """
+
+    def __init__(
+        self,
+        p: float,
+        *,
+        mean: float = 0.0,
+        variance: float = 1.0,
+        generator: Any = None,
+    ) -> None:
+        super().__init__()
+        func = "AlphaDropout"
+        rate = check_parameter(p, "p", func)
+        if not 0 <= rate < 1:
+            msg = f"{func}() expects 0 <= p < 1, got {rate!r}."
+            raise ValueError(msg)
+        m = check_parameter(mean, "mean", func)
+        v = check_parameter(variance, "variance", func)
+        if v <= 0:
+            msg = f"{func}() expects a positive variance, got {v!r}."
+            raise ValueError(msg)
+        if generator is not None and not isinstance(generator, torch.Generator):
+            msg = (
+                f"{func}() expects generator to be a torch.Generator or None, got "
+                f"{type(generator).__module__}.{type(generator).__qualname__}."
+            )
+            raise TypeError(msg)
+        self.p, self.mean, self.variance = rate, m, v
+        self.generator = generator
+        self._a, self._b, self._dropped = _dropout._coefficients(
+            rate, SELU_ALPHA, SELU_SCALE, m, v
+        )
+
+    def forward(self, x: Any) -> Any:
+        """Alpha dropout of `x` in training mode, `x` itself in evaluation."""
+        if not self.training or self.p == 0:
+            return x
+        u = torch.rand(x.shape, generator=self.generator, device=x.device)
+        keep = u < 1.0 - self.p
+        work = torch.float64 if x.dtype in (torch.float32, torch.float64) else None
+        if work is None or x.device.type not in ("cpu", "cuda"):
+            work = torch.float32 if x.dtype != torch.float64 else torch.float64
+        w = x.to(work)
+        y = torch.where(keep, w * self._a + self._b, self._dropped)
+        return y.to(x.dtype)
+
+    def extra_repr(self) -> str:
+        """The parameters, for ``repr``."""
+        return f"p={self.p!r}, mean={self.mean!r}, variance={self.variance!r}"
+
+
+def lecun_normal_(
+    tensor: Any,
+    *,
+    distribution: str = "truncated_normal",
+    generator: Any = None,
+) -> Any:
+    r"""Fill `tensor` in place with LeCun-normal weights; return it.
+
+    In the convention of ``torch.nn.init``: the weights have variance
+    ``1 / fan_in`` with ``fan_in = tensor.size(1) * prod(tensor.shape[2:])``
+    (torch's ``(out, in, *kernel)`` layout), and are drawn from torch's
+    global generator of the tensor's device unless `generator` is given.
+    Autograd does not record the fill.
+
+    Parameters
+    ----------
+    tensor : torch.Tensor
+        A floating-point tensor of at least two axes, such as a
+        ``Linear`` or ``Conv2d`` weight.
+    distribution : {"truncated_normal", "normal"}, optional
+        ``"truncated_normal"`` (default) cuts the standard normal at
+        :math:`\pm 2` and corrects the standard deviation for it (divides by
+        0.87962566103423978); ``"normal"`` does not truncate.
+    generator : torch.Generator, optional
+        The generator, on the tensor's device.
+
+    Returns
+    -------
+    torch.Tensor
+        `tensor` itself.
+
+    Raises
+    ------
+    TypeError
+        If `tensor` is not a floating-point ``torch.Tensor``, or `generator`
+        is not a ``torch.Generator``.
+    ValueError
+        If `tensor` has fewer than two axes or ``fan_in`` is 0, or
+        `distribution` is unknown.
+
+    See Also
+    --------
+    selu_xp.lecun_normal : the same numbers as a new array, for any library.
+
+    Notes
+    -----
+    ``torch.nn.init.kaiming_normal_(w, nonlinearity="selu")`` uses the gain
+    3/4 (variance ``0.5625 / fan_in``): not the initialization of
+    self-normalizing networks.  With the same generator, the values equal
+    ``selu_xp.lecun_normal(w.shape, in_axis=1, out_axis=0, rng=generator,
+    xp=torch)``.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from selu_xp.torch import init
+    >>> w = torch.empty(256, 512)
+    >>> _ = init.lecun_normal_(w, generator=torch.Generator().manual_seed(0))
+    >>> round(float(w.std() * 512**0.5), 2)
+    1.0
+    """
+    func = "lecun_normal_"
+    if not isinstance(tensor, torch.Tensor) or not tensor.is_floating_point():
+        kind = getattr(tensor, "dtype", type(tensor).__qualname__)
+        msg = f"{func}() expects a floating-point torch.Tensor, got {kind}."
+        raise TypeError(msg)
+    if tensor.dim() < 2:
+        msg = (
+            f"{func}() expects a tensor of at least two axes (out, in, *kernel), "
+            f"got shape {tuple(tensor.shape)}."
+        )
+        raise ValueError(msg)
+    fan_in = tensor.size(1) * math.prod(tensor.shape[2:])
+    if fan_in == 0:
+        msg = f"{func}() got fan_in = 0 for shape {tuple(tensor.shape)}."
+        raise ValueError(msg)
+    if distribution not in _DISTRIBUTIONS:
+        msg = (
+            f"{func}() expects distribution to be 'truncated_normal' or 'normal', "
+            f"got {distribution!r}."
+        )
+        raise ValueError(msg)
+    if generator is not None and not isinstance(generator, torch.Generator):
+        msg = (
+            f"{func}() expects generator to be a torch.Generator or None, got "
+            f"{type(generator).__module__}.{type(generator).__qualname__}."
+        )
+        raise TypeError(msg)
+    draw = _Torch(generator, torch, tensor.device)
+    shape = tuple(tensor.shape)
+    with torch.no_grad():
+        if distribution == "normal":
+            w = draw.normal(shape, 1.0 / math.sqrt(fan_in), tensor.dtype)
+        else:
+            scale = 1.0 / (TRUNCATED_STD * math.sqrt(fan_in))
+            bound = _round_down(2.0 * scale, torch.finfo(tensor.dtype))
+            w = draw.truncated_normal(shape, scale, tensor.dtype)
+            w = w.clamp(-bound, bound)
+        tensor.copy_(w)
+    return tensor
+
+
+init = types.SimpleNamespace(lecun_normal_=lecun_normal_)
+"""``selu_xp.torch.init.lecun_normal_``, beside ``torch.nn.init``'s functions."""
