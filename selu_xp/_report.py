@@ -41,9 +41,6 @@ _BOUND = {"float32": 1.0, "float64": 1.5}
 _KERNEL_BOUND = {"float32": 0.5, "float64": 1.0}
 _KERNEL_BACKENDS = ("numpy", "dask", "cupy")
 _JAX_BOUND = 6.0
-# TensorFlow's generic path uses tf.math.expm1, 2.6 ULPs off in float64 (its
-# fast path has an expm1 of its own).
-_TF_GENERIC_FLOAT64_BOUND = 3.5
 _AGREE = 8.0
 
 
@@ -287,12 +284,6 @@ def run() -> tuple[list[Row], list[str]]:
                         bound = peer  # torch's own float32 kernel, as F.selu
                     if path == "fast" and target.name in _KERNEL_BACKENDS:
                         bound = _KERNEL_BOUND[dtype]
-                    if (target.module, path, dtype) == (
-                        "tensorflow",
-                        "generic",
-                        "float64",
-                    ):
-                        bound = _TF_GENERIC_FLOAT64_BOUND
                     rows.append(
                         Row(
                             target.name,
