@@ -39,10 +39,15 @@ def elu_family(x: Array, pos: float, neg: float, *, xp: ModuleType) -> Array:
     # The expm1 branch only ever sees x <= 0 (so it cannot overflow), and the
     # product branch only ever sees values whose product is finite.
     nonpositive = xp.where(positive, 0.0, xw)
-    if _name(work, xp) == "float64":
+    if x.dtype == xp.float64:
         negative_part = _neg_expm1_float64(nonpositive, neg, xp)
-    else:  # float32 with no float64 to compute in
-        negative_part = neg * expm1_nonpositive(nonpositive, xp, polynomial="float32")
+    else:
+        # Computed wider (float32 in float64, half precision in float32), the
+        # rounding to x's dtype hides expm1's error; float32 with nothing
+        # wider takes the polynomial.
+        narrow = work == x.dtype and _name(work, xp) == "float32"
+        polynomial = "float32" if narrow else None
+        negative_part = neg * expm1_nonpositive(nonpositive, xp, polynomial=polynomial)
     bound = _overflow_bound(pos, _name(work, xp))
     if bound < math.inf:
         clipped = xp.minimum(xw, xp.asarray(bound, dtype=work, device=device(xw)))

@@ -48,7 +48,7 @@ __all__ = [
     "quick_type",
 ]
 
-PARALLEL_MIN = 1 << 18
+PARALLEL_MIN = 1 << 17
 """Arrays smaller than this are computed on the calling thread alone: below,
 starting the other threads costs more than they save."""
 
