@@ -32,10 +32,12 @@ typedef void (*sx_loop64)(const double *, double *, npy_intp, const sx_coef *);
 
 #define SX_MIN(a, b) ((a) < (b) ? (a) : (b))
 
-/* One set of contiguous loops, compiled with the target attribute ATTR. */
-#define SX_LOOPS(LEVEL, ATTR)                                                 \
-    ATTR static void family32_##LEVEL(const float *x, float *y, npy_intp n,   \
-                                      const sx_coef *cp)                      \
+/* A contiguous float32 loop: the fast evaluation and its rounding test
+ * vectorized over a block, then the block again, one element at a time
+ * through the exact evaluation where needed, if any element needs it. */
+#define SX_LOOP32(NAME, ATTR, FAST, ELEMENT)                                  \
+    ATTR static void NAME(const float *x, float *y, npy_intp n,               \
+                          const sx_coef *cp)                                  \
     {                                                                         \
         const sx_coef cc = *cp, *c = &cc;                                     \
         float in[SX_BLOCK];                                                   \
@@ -45,57 +47,37 @@ typedef void (*sx_loop64)(const double *, double *, npy_intp, const sx_coef *);
             m = SX_MIN(SX_BLOCK, n - s);                                      \
             memcpy(in, x + s, (size_t)m * sizeof(float));                     \
             for (i = 0; i < m; i++) {                                         \
-                double v = sx_family_fast((double)in[i], c);                  \
+                double v = FAST((double)in[i], c);                            \
                 hard |= sx_hard_f32(v);                                       \
                 y[s + i] = (float)v;                                          \
             }                                                                 \
             if (hard) {                                                       \
                 for (i = 0; i < m; i++) {                                     \
-                    y[s + i] = sx_family_f32(in[i], c);                       \
+                    y[s + i] = ELEMENT(in[i], c);                             \
                 }                                                             \
             }                                                                 \
-        }                                                                     \
-    }                                                                         \
-    ATTR static void derivative32_##LEVEL(const float *x, float *y,           \
-                                          npy_intp n, const sx_coef *cp)      \
-    {                                                                         \
-        const sx_coef cc = *cp, *c = &cc;                                     \
-        float in[SX_BLOCK];                                                   \
-        npy_intp s, i, m;                                                     \
-        for (s = 0; s < n; s += SX_BLOCK) {                                   \
-            int hard = 0;                                                     \
-            m = SX_MIN(SX_BLOCK, n - s);                                      \
-            memcpy(in, x + s, (size_t)m * sizeof(float));                     \
-            for (i = 0; i < m; i++) {                                         \
-                double v = sx_derivative_fast((double)in[i], c);              \
-                hard |= sx_hard_f32(v);                                       \
-                y[s + i] = (float)v;                                          \
-            }                                                                 \
-            if (hard) {                                                       \
-                for (i = 0; i < m; i++) {                                     \
-                    y[s + i] = sx_derivative_f32(in[i], c);                   \
-                }                                                             \
-            }                                                                 \
-        }                                                                     \
-    }                                                                         \
-    ATTR static void family64_##LEVEL(const double *x, double *y, npy_intp n, \
-                                      const sx_coef *cp)                      \
-    {                                                                         \
-        const sx_coef cc = *cp, *c = &cc;                                     \
-        npy_intp i;                                                           \
-        for (i = 0; i < n; i++) {                                             \
-            y[i] = sx_family_f64(x[i], c);                                    \
-        }                                                                     \
-    }                                                                         \
-    ATTR static void derivative64_##LEVEL(const double *x, double *y,         \
-                                          npy_intp n, const sx_coef *cp)      \
-    {                                                                         \
-        const sx_coef cc = *cp, *c = &cc;                                     \
-        npy_intp i;                                                           \
-        for (i = 0; i < n; i++) {                                             \
-            y[i] = sx_derivative_f64(x[i], c);                                \
         }                                                                     \
     }
+
+/* A contiguous float64 loop. */
+#define SX_LOOP64(NAME, ATTR, ELEMENT)                                        \
+    ATTR static void NAME(const double *x, double *y, npy_intp n,             \
+                          const sx_coef *cp)                                  \
+    {                                                                         \
+        const sx_coef cc = *cp, *c = &cc;                                     \
+        npy_intp i;                                                           \
+        for (i = 0; i < n; i++) {                                             \
+            y[i] = ELEMENT(x[i], c);                                          \
+        }                                                                     \
+    }
+
+/* One set of contiguous loops, compiled with the target attribute ATTR. */
+#define SX_LOOPS(LEVEL, ATTR)                                                 \
+    SX_LOOP32(family32_##LEVEL, ATTR, sx_family_fast, sx_family_f32)          \
+    SX_LOOP32(derivative32_##LEVEL, ATTR, sx_derivative_fast,                 \
+              sx_derivative_f32)                                              \
+    SX_LOOP64(family64_##LEVEL, ATTR, sx_family_f64)                          \
+    SX_LOOP64(derivative64_##LEVEL, ATTR, sx_derivative_f64)
 
 SX_LOOPS(baseline, )
 
@@ -225,53 +207,32 @@ sx_loop_f16(char **args, npy_intp const *dimensions, npy_intp const *steps,
     feclearexcept(FE_ALL_EXCEPT);
 }
 
-static void
-sx_loop_f32(char **args, npy_intp const *dimensions, npy_intp const *steps,
-            void *data)
-{
-    const sx_ufunc_data *d = (const sx_ufunc_data *)data;
-    npy_intp i, n = dimensions[0];
-    char *in = args[0], *out = args[1];
-    if (steps[0] == sizeof(float) && steps[1] == sizeof(float)) {
-        (d->derivative ? sx_active->derivative32 : sx_active->family32)(
-            (const float *)in, (float *)out, n, &d->coef);
+/* The float32 and float64 ufunc loops: the level's contiguous loop, or a
+ * strided one over the per-element functions. */
+#define SX_UFUNC_LOOP(NAME, T, BITS)                                          \
+    static void NAME(char **args, npy_intp const *dimensions,                 \
+                     npy_intp const *steps, void *data)                       \
+    {                                                                         \
+        const sx_ufunc_data *d = (const sx_ufunc_data *)data;                 \
+        npy_intp i, n = dimensions[0];                                        \
+        char *in = args[0], *out = args[1];                                   \
+        if (steps[0] == sizeof(T) && steps[1] == sizeof(T)) {                 \
+            (d->derivative ? sx_active->derivative##BITS                      \
+                           : sx_active->family##BITS)(                        \
+                (const T *)in, (T *)out, n, &d->coef);                        \
+        }                                                                     \
+        else {                                                                \
+            for (i = 0; i < n; i++, in += steps[0], out += steps[1]) {        \
+                *(T *)out = d->derivative                                     \
+                                ? sx_derivative_f##BITS(*(T *)in, &d->coef)   \
+                                : sx_family_f##BITS(*(T *)in, &d->coef);      \
+            }                                                                 \
+        }                                                                     \
+        feclearexcept(FE_ALL_EXCEPT);                                         \
     }
-    else if (d->derivative) {
-        for (i = 0; i < n; i++, in += steps[0], out += steps[1]) {
-            *(float *)out = sx_derivative_f32(*(float *)in, &d->coef);
-        }
-    }
-    else {
-        for (i = 0; i < n; i++, in += steps[0], out += steps[1]) {
-            *(float *)out = sx_family_f32(*(float *)in, &d->coef);
-        }
-    }
-    feclearexcept(FE_ALL_EXCEPT);
-}
 
-static void
-sx_loop_f64(char **args, npy_intp const *dimensions, npy_intp const *steps,
-            void *data)
-{
-    const sx_ufunc_data *d = (const sx_ufunc_data *)data;
-    npy_intp i, n = dimensions[0];
-    char *in = args[0], *out = args[1];
-    if (steps[0] == sizeof(double) && steps[1] == sizeof(double)) {
-        (d->derivative ? sx_active->derivative64 : sx_active->family64)(
-            (const double *)in, (double *)out, n, &d->coef);
-    }
-    else if (d->derivative) {
-        for (i = 0; i < n; i++, in += steps[0], out += steps[1]) {
-            *(double *)out = sx_derivative_f64(*(double *)in, &d->coef);
-        }
-    }
-    else {
-        for (i = 0; i < n; i++, in += steps[0], out += steps[1]) {
-            *(double *)out = sx_family_f64(*(double *)in, &d->coef);
-        }
-    }
-    feclearexcept(FE_ALL_EXCEPT);
-}
+SX_UFUNC_LOOP(sx_loop_f32, float, 32)
+SX_UFUNC_LOOP(sx_loop_f64, double, 64)
 
 static PyUFuncGenericFunction sx_functions[] = {sx_loop_f16, sx_loop_f32,
                                                 sx_loop_f64};

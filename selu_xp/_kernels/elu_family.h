@@ -157,59 +157,54 @@ SX_FN sx_i64 sx_reduce(double x, double *kd)
     return (sx_i64)(sx_bits(t) - sx_bits(SX_SHIFTER));
 }
 
-/* e^r - 1 - r - r^2/2, divided by r^3: 1/3! + r/4! + ... + r^11/14!. */
+/* ---- fast: double arithmetic -------------------------------------------- */
+
+/* (e^r - 1 - r - r^2/2) / r^3 = 1/3! + r/4! + ..., from 1/11! down to 1/3!
+ * when `q` starts as SX_C11: e^r - 1 within 2^-45 relative. */
+SX_FN double sx_tail_from(double r, double q)
+{
+    q = SX_C10 + r * q;
+    q = SX_C9 + r * q;
+    q = SX_C8 + r * q;
+    q = SX_C7 + r * q;
+    q = SX_C6 + r * q;
+    q = SX_C5 + r * q;
+    q = SX_C4 + r * q;
+    return SX_C3 + r * q;
+}
+
+SX_FN double sx_tail_fast(double r) { return sx_tail_from(r, SX_C11); }
+
+/* The same from 1/14!: to 2^-60 for |r| <= ln2/2. */
 SX_FN double sx_tail(double r)
 {
     double q = SX_C14;
     q = SX_C13 + r * q;
     q = SX_C12 + r * q;
-    q = SX_C11 + r * q;
-    q = SX_C10 + r * q;
-    q = SX_C9 + r * q;
-    q = SX_C8 + r * q;
-    q = SX_C7 + r * q;
-    q = SX_C6 + r * q;
-    q = SX_C5 + r * q;
-    q = SX_C4 + r * q;
-    return SX_C3 + r * q;
+    return sx_tail_from(r, SX_C11 + r * q);
 }
 
-/* ---- fast: double arithmetic -------------------------------------------- */
-
-/* As sx_tail to r^8/11!: e^r - 1 to r^11/11!, within 2^-45 relative. */
-SX_FN double sx_tail_fast(double r)
+/* e^r - 1 for the reduced argument of x, in double; sets *t = 2^k. */
+SX_FN double sx_expm1_reduced_fast(double x, double *t)
 {
-    double q = SX_C11;
-    q = SX_C10 + r * q;
-    q = SX_C9 + r * q;
-    q = SX_C8 + r * q;
-    q = SX_C7 + r * q;
-    q = SX_C6 + r * q;
-    q = SX_C5 + r * q;
-    q = SX_C4 + r * q;
-    return SX_C3 + r * q;
+    double kd;
+    sx_i64 k = sx_reduce(x, &kd);
+    double r = (x - kd * SX_LN2_HI) - kd * SX_LN2_LO;
+    double r2 = r * r;
+    *t = sx_pow2(k);
+    return r + (0.5 * r2 + r2 * r * sx_tail_fast(r));
 }
 
 /* expm1(x) and exp(x) for -190 <= x <= 0 (or NaN), relative error < 2^-44. */
 SX_FN double sx_expm1_fast(double x)
 {
-    double kd;
-    sx_i64 k = sx_reduce(x, &kd);
-    double r = (x - kd * SX_LN2_HI) - kd * SX_LN2_LO;
-    double r2 = r * r;
-    double p = r + (0.5 * r2 + r2 * r * sx_tail_fast(r));
-    double t = sx_pow2(k);
+    double t, p = sx_expm1_reduced_fast(x, &t);
     return t * p + (t - 1.0);
 }
 
 SX_FN double sx_exp_fast(double x)
 {
-    double kd;
-    sx_i64 k = sx_reduce(x, &kd);
-    double r = (x - kd * SX_LN2_HI) - kd * SX_LN2_LO;
-    double r2 = r * r;
-    double p = r + (0.5 * r2 + r2 * r * sx_tail_fast(r));
-    double t = sx_pow2(k);
+    double t, p = sx_expm1_reduced_fast(x, &t);
     return t + t * p;
 }
 
