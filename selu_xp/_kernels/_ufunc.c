@@ -187,20 +187,17 @@ sx_loop_f16(char **args, npy_intp const *dimensions, npy_intp const *steps,
             void *data)
 {
     const sx_ufunc_data *d = (const sx_ufunc_data *)data;
+    double (*fast)(double, const sx_coef *) =
+        d->derivative ? sx_derivative_fast : sx_family_fast;
+    double (*exact)(double, const sx_coef *) =
+        d->derivative ? sx_derivative_exact : sx_family_exact;
     npy_intp i, n = dimensions[0];
     char *in = args[0], *out = args[1];
     for (i = 0; i < n; i++, in += steps[0], out += steps[1]) {
-        double x = sx_half_to_double(*(npy_uint16 *)in), v;
-        if (d->derivative) {
-            v = sx_derivative_fast(x, &d->coef);
-            if (sx_hard_f16(v)) {
-                v = sx_derivative_exact(x, &d->coef);
-            }
-        } else {
-            v = sx_family_fast(x, &d->coef);
-            if (sx_hard_f16(v)) {
-                v = sx_family_exact(x, &d->coef);
-            }
+        double x = sx_half_to_double(*(npy_uint16 *)in);
+        double v = fast(x, &d->coef);
+        if (sx_hard_f16(v)) {
+            v = exact(x, &d->coef);
         }
         *(npy_uint16 *)out = sx_double_to_half(v);
     }

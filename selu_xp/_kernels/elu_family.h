@@ -208,23 +208,31 @@ SX_FN double sx_exp_fast(double x)
     return t + t * p;
 }
 
+/* The argument of the left branch: x for x <= 0 (NaN too), 0 for x > 0,
+ * and `lowest` below it (the result there is the same for every allowed
+ * coefficient). */
+SX_FN double sx_left(double x, double lowest)
+{
+    double m = x > 0.0 ? 0.0 : x;
+    return m < lowest ? lowest : m;
+}
+
+/* pos * x for x > 0, the signed zero neg * x at 0, else `left`. */
+SX_FN double sx_family_select(double x, double left, const sx_coef *c)
+{
+    double y = x > 0.0 ? c->pos_hi * x : left;
+    return x == 0.0 ? c->neg_hi * x : y;
+}
+
 /* The double that float32 and float16 results round: f(x) within 2^-43. */
 SX_FN double sx_family_fast(double x, const sx_coef *c)
 {
-    double m = x > 0.0 ? 0.0 : x;
-    double y;
-    m = m < -110.0 ? -110.0 : m;
-    y = c->neg_hi * sx_expm1_fast(m);
-    y = x > 0.0 ? c->pos_hi * x : y;
-    return x == 0.0 ? c->neg_hi * x : y;
+    return sx_family_select(x, c->neg_hi * sx_expm1_fast(sx_left(x, -110.0)), c);
 }
 
 SX_FN double sx_derivative_fast(double x, const sx_coef *c)
 {
-    double m = x > 0.0 ? 0.0 : x;
-    double y;
-    m = m < -130.0 ? -130.0 : m;
-    y = c->neg_hi * sx_exp_fast(m);
+    double y = c->neg_hi * sx_exp_fast(sx_left(x, -130.0));
     return x > 0.0 ? c->pos_hi : y;
 }
 
@@ -304,20 +312,12 @@ SX_FN double sx_neg_exp_careful(double x, const sx_coef *c)
 
 SX_FN double sx_family_f64(double x, const sx_coef *c)
 {
-    double m = x > 0.0 ? 0.0 : x;
-    double y;
-    m = m < -60.0 ? -60.0 : m;
-    y = sx_neg_expm1_careful(m, c);
-    y = x > 0.0 ? c->pos_hi * x : y;
-    return x == 0.0 ? c->neg_hi * x : y;
+    return sx_family_select(x, sx_neg_expm1_careful(sx_left(x, -60.0), c), c);
 }
 
 SX_FN double sx_derivative_f64(double x, const sx_coef *c)
 {
-    double m = x > 0.0 ? 0.0 : x;
-    double y;
-    m = m < -760.0 ? -760.0 : m;
-    y = sx_neg_exp_careful(m, c);
+    double y = sx_neg_exp_careful(sx_left(x, -760.0), c);
     return x > 0.0 ? c->pos_hi : y;
 }
 
