@@ -128,10 +128,13 @@ def _split(a: Array) -> tuple[Array, Array]:
     return hi, a - hi
 
 
-def _two_prod(a: Array, b: float) -> tuple[Array, Array]:
-    """``a * b = p + e`` exactly (Dekker), without a fused multiply-add."""
+def _two_prod(
+    a: Array, b: float, parts: tuple[Array, Array] | None = None
+) -> tuple[Array, Array]:
+    """``a * b = p + e`` exactly (Dekker), without a fused multiply-add;
+    `parts` is ``_split(a)`` where the caller has it already."""
     p = a * b
-    ah, al = _split(a)
+    ah, al = _split(a) if parts is None else parts
     bh = _SPLITTER * b - (_SPLITTER * b - b)
     bl = b - bh
     return p, ((ah * bh - p) + ah * bl + al * bh) + al * bl
@@ -151,9 +154,9 @@ def _neg_expm1_float64(x: Array, neg: float, xp: ModuleType) -> Array:
     """
     far = x < -_LN2
     near = xp.where(far, 0.0, x)
-    a_hi, a_lo = _two_prod(near, neg)
-    s = near * near
     sh, sl = _split(near)
+    a_hi, a_lo = _two_prod(near, neg, (sh, sl))
+    s = near * near
     s_lo = ((sh * sh - s) + 2.0 * (sh * sl)) + sl * sl  # near**2 = s + s_lo
     b_hi, b_lo = _two_prod(0.5 * s, neg)
     q = _TAIL[-1]

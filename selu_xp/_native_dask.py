@@ -14,6 +14,7 @@ generic path's graph instead.)
 from __future__ import annotations
 
 from functools import partial
+from types import ModuleType
 from typing import Any
 
 from . import _generic
@@ -48,19 +49,13 @@ def _chunk_function(
 ) -> Any:
     """The function of one chunk, for chunks like `meta`."""
     xp = array_namespace(meta)
+    path: ModuleType = _generic
+    options: dict[str, bool] = {}
     if is_numpy_namespace(xp):
-        from . import _native_numpy as numpy_path
+        from . import _native_numpy as path
 
-        on_numpy = (
-            numpy_path.elu_family_derivative if derivative else numpy_path.elu_family
-        )
-        return partial(on_numpy, pos=pos, neg=neg, xp=xp, threads=threads)
-    if is_cupy_namespace(xp):
-        from . import _native_cupy as cupy_path
-
-        on_cupy = (
-            cupy_path.elu_family_derivative if derivative else cupy_path.elu_family
-        )
-        return partial(on_cupy, pos=pos, neg=neg, xp=xp)
-    g = _generic.elu_family_derivative if derivative else _generic.elu_family
-    return partial(g, pos=pos, neg=neg, xp=xp)
+        options["threads"] = threads
+    elif is_cupy_namespace(xp):
+        from . import _native_cupy as path
+    f = path.elu_family_derivative if derivative else path.elu_family
+    return partial(f, pos=pos, neg=neg, xp=xp, **options)
