@@ -49,6 +49,16 @@ def _parameter(value: object, name: str, func: str) -> float:
     return value if type(value) is float else checked
 
 
+def _check_generator(generator: object, func: str) -> None:
+    """Raise unless `generator` is a ``torch.Generator`` or None."""
+    if generator is not None and not isinstance(generator, torch.Generator):
+        msg = (
+            f"{func}() expects generator to be a torch.Generator or None, got "
+            f"{type(generator).__module__}.{type(generator).__qualname__}."
+        )
+        raise TypeError(msg)
+
+
 class SELU(torch.nn.Module):
     r"""The SELU activation as a module: ``selu_xp.selu(x, alpha, scale)``.
 
@@ -192,12 +202,7 @@ class AlphaDropout(torch.nn.Module):
         if v <= 0:
             msg = f"{func}() expects a positive variance, got {v!r}."
             raise ValueError(msg)
-        if generator is not None and not isinstance(generator, torch.Generator):
-            msg = (
-                f"{func}() expects generator to be a torch.Generator or None, got "
-                f"{type(generator).__module__}.{type(generator).__qualname__}."
-            )
-            raise TypeError(msg)
+        _check_generator(generator, func)
         self.p, self.mean, self.variance = rate, m, v
         self.generator = generator
         self._a, self._b, self._dropped = _dropout._coefficients(
@@ -304,12 +309,7 @@ def lecun_normal_(
             f"got {distribution!r}."
         )
         raise ValueError(msg)
-    if generator is not None and not isinstance(generator, torch.Generator):
-        msg = (
-            f"{func}() expects generator to be a torch.Generator or None, got "
-            f"{type(generator).__module__}.{type(generator).__qualname__}."
-        )
-        raise TypeError(msg)
+    _check_generator(generator, func)
     draw = _Torch(generator, torch, tensor.device)
     shape = tuple(tensor.shape)
     with torch.no_grad():

@@ -4,6 +4,7 @@ behaviour (out=, strides, read-only and in-place inputs, no warnings)."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import subprocess
 import sys
@@ -28,15 +29,22 @@ LEVELS = list(_ufunc.levels())
 ROOT = Path(__file__).resolve().parent.parent
 
 
+@contextlib.contextmanager
+def _at_level(name: str) -> Iterator[str]:
+    """The kernel forced to dispatch level `name`, then set back."""
+    previous = _ufunc.get_level()
+    _ufunc.set_level(name)
+    try:
+        yield name
+    finally:
+        _ufunc.set_level(previous)
+
+
 @pytest.fixture(params=LEVELS)
 def level(request: pytest.FixtureRequest) -> Iterator[str]:
     """Each dispatch level this CPU can run, forced for the test."""
-    previous = _ufunc.get_level()
-    _ufunc.set_level(request.param)
-    try:
-        yield request.param
-    finally:
-        _ufunc.set_level(previous)
+    with _at_level(request.param) as name:
+        yield name
 
 
 def _float32_sample(n: int = 1_000_000) -> np.ndarray:
@@ -122,14 +130,10 @@ def _mixed(dtype: str) -> np.ndarray:
 def test_every_level_gives_the_same_bits(name: str, dtype: str) -> None:
     x = _mixed(dtype)
     f = _native_numpy.kernel_ufunc(name)
-    previous = _ufunc.get_level()
     results = {}
-    try:
-        for lvl in LEVELS:
-            _ufunc.set_level(lvl)
+    for lvl in LEVELS:
+        with _at_level(lvl):
             results[lvl] = f(x).view(f"u{x.itemsize}")
-    finally:
-        _ufunc.set_level(previous)
     for lvl in LEVELS[1:]:
         np.testing.assert_array_equal(results[lvl], results[LEVELS[0]], err_msg=lvl)
 
