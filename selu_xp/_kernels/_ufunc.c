@@ -246,12 +246,18 @@ sx_make_ufunc(PyObject *NPY_UNUSED(self), PyObject *args)
     double pos_hi, pos_lo, neg_hi, neg_lo;
     PyObject *holder, *ufunc;
     sx_ufunc_data *d;
+    size_t ln, ld;
+    char *text;
     if (!PyArg_ParseTuple(args, "spdddd|s", &name, &derivative, &pos_hi,
                           &pos_lo, &neg_hi, &neg_lo, &doc)) {
         return NULL;
     }
-    /* The loops' data, kept alive by the ufunc (its `obj` reference). */
-    holder = PyBytes_FromStringAndSize(NULL, sizeof(sx_ufunc_data));
+    /* One buffer holds the loops' data and copies of the name and doc (the
+     * ufunc keeps pointers to all three); the ufunc owns it through `obj`. */
+    ln = strlen(name) + 1;
+    ld = strlen(doc) + 1;
+    holder = PyBytes_FromStringAndSize(
+        NULL, (Py_ssize_t)(sizeof(sx_ufunc_data) + ln + ld));
     if (holder == NULL) {
         return NULL;
     }
@@ -262,36 +268,16 @@ sx_make_ufunc(PyObject *NPY_UNUSED(self), PyObject *args)
     d->coef.neg_lo = neg_lo;
     d->derivative = derivative;
     d->data[0] = d->data[1] = d->data[2] = d;
-    /* The ufunc keeps pointers to its name and doc: copies of both live
-     * beside the loops' data, as long as the ufunc. */
-    {
-        size_t ln = strlen(name) + 1, ld = strlen(doc) + 1;
-        PyObject *strings = PyBytes_FromStringAndSize(NULL, (Py_ssize_t)(ln + ld));
-        PyObject *pair;
-        char *s;
-        if (strings == NULL) {
-            Py_DECREF(holder);
-            return NULL;
-        }
-        s = PyBytes_AS_STRING(strings);
-        memcpy(s, name, ln);
-        memcpy(s + ln, doc, ld);
-        ufunc = PyUFunc_FromFuncAndData(sx_functions, d->data, sx_types, 3, 1, 1,
-                                        PyUFunc_None, s, s + ln, 0);
-        if (ufunc == NULL) {
-            Py_DECREF(holder);
-            Py_DECREF(strings);
-            return NULL;
-        }
-        pair = PyTuple_Pack(2, holder, strings);
+    text = (char *)(d + 1);
+    memcpy(text, name, ln);
+    memcpy(text + ln, doc, ld);
+    ufunc = PyUFunc_FromFuncAndData(sx_functions, d->data, sx_types, 3, 1, 1,
+                                    PyUFunc_None, text, text + ln, 0);
+    if (ufunc == NULL) {
         Py_DECREF(holder);
-        Py_DECREF(strings);
-        if (pair == NULL) {
-            Py_DECREF(ufunc);
-            return NULL;
-        }
-        ((PyUFuncObject *)ufunc)->obj = pair;
+        return NULL;
     }
+    ((PyUFuncObject *)ufunc)->obj = holder;
     return ufunc;
 }
 
