@@ -2,11 +2,14 @@
 against torch's CPU kernel, counted by ``valgrind --tool=callgrind``.
 
 Instruction counts do not move with the machine's load, unlike times.  Each
-figure is the difference between a run with three calls and a run with one
-call on the same 10^6-element input, divided by 2 * 10^6, so that start-up,
-imports and making the input cancel out.  valgrind does not emulate
-AVX-512: the AVX-512 level cannot be counted under it, and torch picks its
-AVX2 kernel there.
+figure counts only the instructions executed inside one function and what it
+calls (callgrind's ``--toggle-collect``): the ufunc loop for the kernel
+(``sx_loop_f32`` or ``sx_loop_f64``), ``at::native::selu`` for torch, over
+`CALLS` calls on the same 10^6-element input, divided by ``CALLS * 10^6``.
+The counts are then the same from run to run (a difference of whole-program
+counts is not: start-up varies by millions of instructions).  valgrind does
+not emulate AVX-512: the AVX-512 level cannot be counted under it, and torch
+picks its AVX2 kernel there.
 
     python -m benchmarks.instructions   # writes results/instructions.{json,md}
 """
@@ -24,6 +27,7 @@ from typing import Any
 
 RESULTS = Path(__file__).parent / "results"
 N = 10**6
+CALLS = 5
 _PROGRAM = """
 import sys
 import numpy as np
@@ -47,18 +51,27 @@ else:
 """
 
 
-def _count(program: Path, what: str, dtype: str, calls: int) -> int:
+def _function(what: str, dtype: str) -> str:
+    """The function whose instructions are counted."""
+    if what == "torch":
+        return "at::native::selu*"
+    return "sx_loop_f32" if dtype == "float32" else "sx_loop_f64"
+
+
+def per_element(program: Path, what: str, dtype: str) -> float:
+    """Instructions per element of one call, counted inside the kernel."""
     with tempfile.TemporaryDirectory() as tmp:
         done = subprocess.run(
             [
                 "valgrind",
                 "--tool=callgrind",
                 f"--callgrind-out-file={tmp}/out",
+                f"--toggle-collect={_function(what, dtype)}",
                 sys.executable,
                 str(program),
                 what,
                 dtype,
-                str(calls),
+                str(CALLS),
             ],
             capture_output=True,
             text=True,
@@ -66,16 +79,9 @@ def _count(program: Path, what: str, dtype: str, calls: int) -> int:
         )
     for line in done.stderr.splitlines():
         if "Collected" in line:
-            return int(line.split()[-1].replace(",", ""))
+            return int(line.split()[-1].replace(",", "")) / (CALLS * N)
     msg = f"no instruction count in valgrind's output: {done.stderr[-500:]}"
     raise RuntimeError(msg)
-
-
-def per_element(program: Path, what: str, dtype: str) -> float:
-    """Instructions per element of one call (three calls minus one)."""
-    one = _count(program, what, dtype, 1)
-    three = _count(program, what, dtype, 3)
-    return (three - one) / (2 * N)
 
 
 def run() -> dict[str, Any]:
@@ -104,6 +110,7 @@ def run() -> dict[str, Any]:
                 print(f"{label:40s} {dtype}: {value}", flush=True)
     return {
         "elements": N,
+        "calls": CALLS,
         "machine": platform.processor() or platform.machine(),
         "python": platform.python_version(),
         "not_counted": "avx512 (valgrind does not emulate AVX-512)",
@@ -124,7 +131,8 @@ def markdown(record: dict[str, Any]) -> str:
     lines.append("")
     lines.append(
         f"Counted by callgrind on {record['elements']:.0e} standard-normal "
-        f"elements (three calls minus one); not counted: {record['not_counted']}."
+        f"elements, inside the kernel's function over {record['calls']} calls; "
+        f"not counted: {record['not_counted']}."
     )
     return "\n".join(lines) + "\n"
 
