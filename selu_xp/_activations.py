@@ -15,6 +15,7 @@ from ._constants import (
     scaled_alpha,
 )
 from ._dispatch import generic_forced
+from ._inputs import adapt
 from ._out import check_out, store
 from ._validation import float_namespace
 
@@ -121,6 +122,9 @@ def selu(
         result = _quick(x, SELU_SCALE, _SELU_SCALE_ALPHA, False)
         if result is not None:
             return result
+    adapted = adapt(x, "selu")
+    if adapted is not None:
+        return adapted.run(lambda v: selu(v, alpha=alpha, scale=scale), out, "selu")
     xp = float_namespace(x, "selu")
     pos, neg = _selu_coefficients(alpha, scale, "selu")
     return _compute(x, pos, neg, xp, derivative=False, out=out, func="selu")
@@ -194,6 +198,13 @@ def selu_derivative(
         result = _quick(x, SELU_SCALE, _SELU_SCALE_ALPHA, True)
         if result is not None:
             return result
+    adapted = adapt(x, "selu_derivative")
+    if adapted is not None:
+        return adapted.run(
+            lambda v: selu_derivative(v, alpha=alpha, scale=scale),
+            out,
+            "selu_derivative",
+        )
     xp = float_namespace(x, "selu_derivative")
     pos, neg = _selu_coefficients(alpha, scale, "selu_derivative")
     return _compute(x, pos, neg, xp, derivative=True, out=out, func="selu_derivative")
@@ -262,6 +273,9 @@ def elu(x: Array, /, alpha: float = _ELU_ALPHA, *, out: Array | None = None) -> 
         result = _quick(x, 1.0, 1.0, False)
         if result is not None:
             return result
+    adapted = adapt(x, "elu")
+    if adapted is not None:
+        return adapted.run(lambda v: elu(v, alpha), out, "elu")
     xp = float_namespace(x, "elu")
     a = check_parameter(alpha, "alpha", "elu")
     return _compute(x, 1.0, a, xp, derivative=False, out=out, func="elu")
@@ -314,6 +328,9 @@ def elu_derivative(
         result = _quick(x, 1.0, 1.0, True)
         if result is not None:
             return result
+    adapted = adapt(x, "elu_derivative")
+    if adapted is not None:
+        return adapted.run(lambda v: elu_derivative(v, alpha), out, "elu_derivative")
     xp = float_namespace(x, "elu_derivative")
     a = check_parameter(alpha, "alpha", "elu_derivative")
     return _compute(x, 1.0, a, xp, derivative=True, out=out, func="elu_derivative")

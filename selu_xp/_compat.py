@@ -33,6 +33,7 @@ from array_api_compat import (
 
 __all__ = [
     "array_namespace",
+    "constant_when_traced",
     "device",
     "is_array_api_obj",
     "is_array_api_strict_namespace",
@@ -110,4 +111,18 @@ def not_for_autograph(f: F) -> F:
     be imported to set it.
     """
     f.autograph_info__ = frozenset()  # type: ignore[attr-defined]
+    return f
+
+
+def constant_when_traced(f: F) -> F:
+    """Mark `f` so that ``torch.compile`` calls it while tracing, not traces it.
+
+    TorchDynamo then keeps the result as a constant of the graph, as for
+    ``torch.compiler.assume_constant_result``, whose attribute this sets
+    without importing torch (as `not_for_autograph` does for TensorFlow).
+    For functions of Python numbers whose work Dynamo cannot trace (decimal
+    arithmetic, NumPy scalars).  The mark must be on a plain function: Dynamo
+    looks through an ``lru_cache`` wrapper into the function it wraps.
+    """
+    f._dynamo_marked_constant = True  # type: ignore[attr-defined]
     return f

@@ -11,7 +11,12 @@ from numbers import Integral
 from types import ModuleType
 from typing import Any
 
-from ._compat import device, is_tensorflow_namespace, not_for_autograph
+from ._compat import (
+    constant_when_traced,
+    device,
+    is_tensorflow_namespace,
+    not_for_autograph,
+)
 from ._constants import (
     PAPER_ALPHA,
     PAPER_SCALE,
@@ -20,6 +25,7 @@ from ._constants import (
     check_parameter,
 )
 from ._generic import _narrow, _working_dtype
+from ._inputs import adapt
 from ._random import _Host, source
 from ._validation import float_namespace
 
@@ -103,7 +109,9 @@ def alpha_dropout(
     ValueError
         If `rate` is not in ``[0, 1)``, a parameter is not finite, `variance`
         is not positive, `noise_shape` does not broadcast to the shape of
-        `x`, or `rng` is a seed NumPy refuses (negative).
+        `x`, `rng` is a seed NumPy refuses (negative), or `rng` is None where
+        fresh entropy would be drawn once and reused: `x` traced by JAX (or
+        inside ``jax.jit``), or an ndonnx array without a value.
 
     See Also
     --------
@@ -119,9 +127,14 @@ def alpha_dropout(
     value whatever `x` holds there, NaN included.  The input is never
     modified.  With a seed, the mask of the portable stream is
     ``numpy.random.default_rng(rng).random(mask_shape) < 1 - rate`` (True
-    keeps), drawn on the host and moved to the device of `x`.  Under
-    ``jax.jit`` pass a PRNG key: a seed or ``None`` is drawn once, when the
-    function is traced, and the compiled function then reuses that mask.
+    keeps), drawn on the host and moved to the device of `x`.  Tracers run
+    this function once: under ``jax.jit`` (and any JAX transformation) pass a
+    PRNG key, a new one on every step, as ``rng=None`` raises there rather
+    than draw one mask for every call (a seed or a NumPy generator is drawn
+    once, at tracing); an ndonnx graph refuses ``None`` too (a seed stores its
+    one mask in the graph), while a Dask graph holds the mask drawn when it
+    is built.  Under ``torch.compile(fullgraph=True)`` every ``rng`` draws on
+    every call, the same numbers as eagerly.
     Inside ``tf.function`` a ``tf.random.Generator`` or ``None`` draws a new
     mask on every call, also for tensors of unknown shape; a seed there is
     drawn once, at tracing, and needs a known shape.
@@ -153,6 +166,23 @@ def alpha_dropout(
     True
     """
     func = "alpha_dropout"
+    adapted = adapt(x, func)
+    if adapted is not None:
+
+        def plain(v: Array) -> Array:
+            return alpha_dropout(
+                v,
+                rate,
+                rng=rng,
+                noise_shape=noise_shape,
+                training=training,
+                alpha=alpha,
+                scale=scale,
+                mean=mean,
+                variance=variance,
+            )
+
+        return adapted.run(plain, None, func)
     xp = float_namespace(x, func)
     p = check_parameter(rate, "rate", func)
     if not 0 <= p < 1:
@@ -176,9 +206,11 @@ def alpha_dropout(
         raise ValueError(msg)
     dynamic = is_tensorflow_namespace(xp) and None in tuple(x.shape)
     mask_shape = _mask_shape(noise_shape, _shape(x, dynamic), func)
-    draw = source(rng, xp, device(x), func)
     if p == 0 or not training:
+        if rng is not None:
+            source(rng, xp, device(x), func)  # a wrong rng is refused all the same
         return x
+    draw = source(rng, xp, device(x), func, like=x)
     if dynamic and isinstance(draw, _Host):
         msg = (
             f"{func}() cannot draw the portable stream for a tensor of unknown "
@@ -246,11 +278,18 @@ def _is_tf_size(size: object) -> bool:
     return tf is not None and isinstance(size, tf.Tensor)
 
 
-@lru_cache(maxsize=64)
+@constant_when_traced  # decimal arithmetic: computed while torch.compile traces
 def _coefficients(
     rate: float, alpha: float, scale: float, mean: float, variance: float
 ) -> tuple[float, float, float]:
     """``(a, b, a * alpha' + b)``, each correctly rounded from 60 digits."""
+    return _decimal_coefficients(rate, alpha, scale, mean, variance)
+
+
+@lru_cache(maxsize=64)
+def _decimal_coefficients(
+    rate: float, alpha: float, scale: float, mean: float, variance: float
+) -> tuple[float, float, float]:
     with decimal.localcontext() as ctx:
         ctx.prec = 60
         if alpha == SELU_ALPHA and scale == SELU_SCALE:
@@ -272,4 +311,5 @@ def _affine(
     """``a * x + b`` where `keep`, else `dropped`, rounded once to `x`'s dtype."""
     work = _working_dtype(x, xp)
     xw = x if x.dtype == work else xp.astype(x, work)
-    return _narrow(xp.where(keep, a * xw + b, dropped), x.dtype, xp)
+    low = xp.asarray(dropped, dtype=work, device=device(xw))  # a 0-d array: 2023.12
+    return _narrow(xp.where(keep, a * xw + b, low), x.dtype, xp)

@@ -24,7 +24,7 @@ from typing import Any
 
 import numpy as np
 
-from ._compat import device
+from ._compat import constant_when_traced, device
 
 __all__ = ["elu_family", "elu_family_derivative", "expm1_nonpositive"]
 
@@ -38,7 +38,7 @@ def elu_family(x: Array, pos: float, neg: float, *, xp: ModuleType) -> Array:
     positive = xw > 0
     # The expm1 branch only ever sees x <= 0 (so it cannot overflow), and the
     # product branch only ever sees values whose product is finite.
-    nonpositive = xp.where(positive, 0.0, xw)
+    nonpositive = xp.where(positive, _like(0.0, xw, xp), xw)
     if x.dtype == xp.float64:
         negative_part = _neg_expm1_float64(nonpositive, neg, xp)
     else:
@@ -51,7 +51,8 @@ def elu_family(x: Array, pos: float, neg: float, *, xp: ModuleType) -> Array:
     bound = _overflow_bound(pos, _name(work, xp))
     if bound < math.inf:
         clipped = xp.minimum(xw, xp.asarray(bound, dtype=work, device=device(xw)))
-        positive_part = xp.where(xw > bound, pos * math.inf, pos * clipped)
+        scaled = pos * clipped
+        positive_part = xp.where(xw > bound, _like(pos * math.inf, scaled, xp), scaled)
     else:
         positive_part = pos * xw
     return _narrow(xp.where(positive, positive_part, negative_part), x.dtype, xp)
@@ -62,8 +63,9 @@ def elu_family_derivative(x: Array, pos: float, neg: float, *, xp: ModuleType) -
     work = _working_dtype(x, xp)
     xw = x if x.dtype == work else xp.astype(x, work)
     positive = xw > 0
-    negative_part = neg * xp.exp(xp.where(positive, 0.0, xw))
-    return _narrow(xp.where(positive, pos, negative_part), x.dtype, xp)
+    negative_part = neg * xp.exp(xp.where(positive, _like(0.0, xw, xp), xw))
+    left = negative_part
+    return _narrow(xp.where(positive, _like(pos, left, xp), left), x.dtype, xp)
 
 
 # Taylor coefficients 1/2!, 1/3!, ... of expm1(x) = x + x**2 * q(x), and the
@@ -100,17 +102,17 @@ def expm1_nonpositive(
     """
     if polynomial is None:
         far = x < -1.0
-        near = xp.where(far, 0.0, x)
+        near = xp.where(far, _like(0.0, x, xp), x)
         near_part = xp.expm1(near)
     else:
         split, coefficients = _EXPM1_POLYNOMIAL[polynomial]
         far = x < split
-        near = xp.where(far, 0.0, x)
+        near = xp.where(far, _like(0.0, x, xp), x)
         q = coefficients[-1]
         for c in reversed(coefficients[:-1]):
             q = c + near * q
         near_part = xp.where(near == 0, near, near + near * near * q)  # keeps -0.0
-    x_far = xp.where(far, x, 0.0)
+    x_far = xp.where(far, x, _like(0.0, x, xp))
     far_part = xp.exp(x_far) - 1.0 if far_from_exp else xp.expm1(x_far)
     return xp.where(far, far_part, near_part)
 
@@ -153,7 +155,7 @@ def _neg_expm1_float64(x: Array, neg: float, xp: ModuleType) -> Array:
     half an ULP.  Either way no libm ``expm1`` error is multiplied by `neg`.
     """
     far = x < -_LN2
-    near = xp.where(far, 0.0, x)
+    near = xp.where(far, _like(0.0, x, xp), x)
     sh, sl = _split(near)
     a_hi, a_lo = _two_prod(near, neg, (sh, sl))
     s = near * near
@@ -167,13 +169,22 @@ def _neg_expm1_float64(x: Array, neg: float, xp: ModuleType) -> Array:
     top_lo = b_hi - (top - a_hi)
     near_part = top + (top_lo + ((a_lo + b_lo) + (0.5 * neg * s_lo + tail)))
     near_part = xp.where(near == 0, neg * near, near_part)  # keeps -0.0
-    e = xp.exp(xp.where(far, x, -1.0))
+    e = xp.exp(xp.where(far, x, _like(-1.0, x, xp)))
     p_hi, p_lo = _two_prod(e, neg)
     d = p_hi - neg
     bb = d - p_hi
     d_lo = (p_hi - (d - bb)) + (-neg - bb)  # two-sum: p_hi - neg = d + d_lo
     far_part = d + (d_lo + p_lo)
     return xp.where(far, far_part, near_part)
+
+
+def _like(value: float, like: Array, xp: ModuleType) -> Array:
+    """`value` as a 0-d array of `like`'s dtype and device.
+
+    ``where`` takes Python scalars only from the 2024.12 standard on; a 0-d
+    array works in every version and rounds `value` the same way.
+    """
+    return xp.asarray(value, dtype=like.dtype, device=device(like))
 
 
 def _working_dtype(x: Array, xp: ModuleType) -> Any:
@@ -190,20 +201,32 @@ def _working_dtype(x: Array, xp: ModuleType) -> Any:
         info = xp.__array_namespace_info__()
         floats = info.dtypes(device=device(x), kind="real floating")
         return floats.get("float64", dtype)
-    return xp.float32
+    if xp.finfo(dtype).bits <= 16:
+        return xp.float32
+    msg = (
+        f"selu_xp computes in float16, bfloat16, float32 and float64, not in "
+        f"{dtype}. Convert the array first, for example with "
+        "xp.astype(x, xp.float64)."
+    )
+    raise TypeError(msg)
 
 
 def _name(dtype: Any, xp: ModuleType) -> str:
     return "float64" if dtype == xp.float64 else "float32"
 
 
-@lru_cache(maxsize=64)
+@constant_when_traced  # NumPy scalar arithmetic: computed while torch traces
 def _overflow_bound(coef: float, dtype_name: str) -> float:
     """The largest `dtype_name` value whose product with `coef` is finite.
 
     The product is rounded as the backends round it: `coef` is first rounded to
     the working dtype.  Returns ``inf`` when no finite input overflows.
     """
+    return _cached_overflow_bound(coef, dtype_name)
+
+
+@lru_cache(maxsize=64)
+def _cached_overflow_bound(coef: float, dtype_name: str) -> float:
     dt = np.dtype(dtype_name)
     c = abs(dt.type(coef))
     if c <= 1:
@@ -230,6 +253,6 @@ def _narrow(result: Array, dtype: Any, xp: ModuleType) -> Array:
     finfo = xp.finfo(dtype)
     largest, eps = float(finfo.max), float(finfo.eps)
     threshold = largest + largest / (2 - eps) * eps / 2
-    result = xp.where(result >= threshold, math.inf, result)
-    result = xp.where(result <= -threshold, -math.inf, result)
+    result = xp.where(result >= threshold, _like(math.inf, result, xp), result)
+    result = xp.where(result <= -threshold, _like(-math.inf, result, xp), result)
     return xp.astype(result, dtype)

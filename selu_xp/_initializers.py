@@ -17,6 +17,7 @@ from ._compat import (
     tensorflow_namespace,
 )
 from ._random import source
+from ._validation import check_standard
 
 __all__ = ["lecun_normal"]
 
@@ -97,7 +98,9 @@ def lecun_normal(
     ValueError
         If `shape` has fewer than two axes or a negative size, an axis is out
         of range or `in_axis` equals `out_axis`, ``fan_in`` is 0,
-        `distribution` is unknown, or `rng` is a seed NumPy refuses (negative).
+        `distribution` is unknown, `rng` is a seed NumPy refuses (negative),
+        or `rng` is None inside a function that JAX traces (``jax.jit``),
+        where the weights would be drawn once, at tracing.
 
     See Also
     --------
@@ -111,7 +114,11 @@ def lecun_normal(
     deviation and rounded once to the dtype (through float32 for the half
     dtypes).  The truncated values are clipped to the bound rounded down to the
     dtype, so that rounding cannot carry one beyond it.  Native generators
-    draw the truncated normal by the inverse distribution function.
+    draw the truncated normal by the inverse distribution function.  Under
+    ``jax.jit`` pass a PRNG key; under ``torch.compile(fullgraph=True)``
+    every `rng` draws on every call, the same numbers as eagerly; inside
+    ``tf.function`` ``None`` and a ``tf.random.Generator`` draw on every
+    call.
 
     References
     ----------
@@ -151,17 +158,23 @@ def lecun_normal(
         )
         raise ValueError(msg)
     ns = resolve_namespace(xp, func)
+    check_standard(ns, func)
     info = ns.__array_namespace_info__()
     if device is None:
         device = info.default_device()
-    dtype = _check_dtype(ns, info, dtype, device, func)
+    requested = _check_dtype(ns, info, dtype, device, func)
+    # NumPy's other byte orders: drawn in the native one, returned as asked.
+    native = getattr(requested, "isnative", True)
+    dtype = requested if native else requested.newbyteorder("=")
     draw = source(rng, ns, device, func)
     if distribution == "normal":
-        return draw.normal(dims, 1.0 / math.sqrt(fan_in), dtype)
-    scale = 1.0 / (TRUNCATED_STD * math.sqrt(fan_in))
-    w = draw.truncated_normal(dims, scale, dtype)
-    bound = _round_down(2.0 * scale, ns.finfo(dtype))
-    return ns.clip(w, -bound, bound)
+        w = draw.normal(dims, 1.0 / math.sqrt(fan_in), dtype)
+    else:
+        scale = 1.0 / (TRUNCATED_STD * math.sqrt(fan_in))
+        w = draw.truncated_normal(dims, scale, dtype)
+        bound = _round_down(2.0 * scale, ns.finfo(dtype))
+        w = ns.clip(w, -bound, bound)
+    return w if native else w.astype(requested)
 
 
 def resolve_namespace(xp: object, func: str) -> ModuleType:

@@ -28,6 +28,7 @@ from typing import Any
 import numpy as np
 import torch
 
+from ._compat import constant_when_traced
 from ._constants import _SELU_SCALE_ALPHA, SELU_SCALE
 from ._generic import elu_family as _generic_family
 from ._generic import elu_family_derivative as _generic_derivative
@@ -120,7 +121,7 @@ def elu_family_derivative(
     return result if out is None else store(result, out, xp)
 
 
-@lru_cache(maxsize=64)
+@constant_when_traced
 def kernel_alpha(pos: float, neg: float, wide: bool) -> float | None:
     """The ``alpha`` whose product with ``pos`` rounds to ``neg`` in the kernel.
 
@@ -128,8 +129,15 @@ def kernel_alpha(pos: float, neg: float, wide: bool) -> float | None:
     compute type of float32, float16 and bfloat16), and the target is ``neg``
     rounded to float32.  ``None`` for non-positive coefficients (the in-place
     kernel's backward needs ``alpha > 0``) or when no candidate near
-    ``neg / pos`` rounds right.
+    ``neg / pos`` rounds right.  Under ``torch.compile`` it is called while
+    tracing, not traced (its NumPy float32 arithmetic cannot be), and the
+    result is a constant of the graph.
     """
+    return _kernel_alpha(pos, neg, wide)
+
+
+@lru_cache(maxsize=64)
+def _kernel_alpha(pos: float, neg: float, wide: bool) -> float | None:
     if not (pos > 0 and neg > 0):
         return None
     if wide:

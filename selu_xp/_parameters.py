@@ -23,6 +23,7 @@ import math
 from decimal import Decimal
 from functools import lru_cache
 
+from ._compat import constant_when_traced
 from ._constants import check_parameter
 
 __all__ = ["selu_parameters"]
@@ -33,6 +34,7 @@ _DIGITS = 60
 _SERIES_LIMIT = 3
 
 
+@constant_when_traced  # decimal arithmetic: computed while torch.compile traces
 def selu_parameters(mean: float = 0.0, variance: float = 1.0) -> tuple[float, float]:
     r"""The SELU ``(alpha, scale)`` whose fixed point is `mean` and `variance`.
 

@@ -27,6 +27,14 @@ refused with `TypeError`.  Dask has no generator of its own here: its numbers
 are drawn on the host with NumPy (the portable stream) and wrapped in a Dask
 array.
 
+Tracers run the Python of a function once, so a number drawn in Python then
+would be reused on every call.  While ``torch.compile`` traces, every ``rng``
+draws through one opaque operator at run time (``_torch_compile``: the eager
+numbers, on every call); inside ``tf.function`` TensorFlow's stateful ops and
+generators draw on every call; for a JAX tracer, or inside ``jax.jit``, and
+for an ndonnx array without a value, ``rng=None`` raises `ValueError` (pass a
+key, or a seed).
+
 Backends are recognised from ``sys.modules`` and never imported here: if an
 object is a ``torch.Generator``, torch is already imported.
 """
@@ -50,7 +58,7 @@ from ._compat import (
     is_torch_namespace,
 )
 
-__all__ = ["Source", "describe_rng", "source"]
+__all__ = ["Source", "describe_rng", "eager_source", "source"]
 
 Array = Any
 
@@ -74,10 +82,38 @@ class Source(Protocol):
         """A boolean array of `shape`, each element True with probability `p`."""
 
 
-def source(rng: object, xp: ModuleType, device: Any, func: str) -> Source:
-    """The `Source` for `rng` drawing arrays of namespace `xp` on `device`."""
+def source(
+    rng: object, xp: ModuleType, device: Any, func: str, *, like: Array = None
+) -> Source:
+    """The `Source` for `rng` drawing arrays of namespace `xp` on `device`.
+
+    `like` is the array the numbers are for, if any.  ``rng=None`` is refused
+    with `ValueError` where fresh entropy would be drawn once and reused: for
+    a JAX tracer (as `like`, or when a new key is one: ``jax.jit``) and for
+    an ndonnx array without a value (the graph would store one mask).
+    """
+    if is_torch_namespace(xp) and sys.modules["torch"].compiler.is_compiling():
+        # Under torch.compile: every rng drawn at run time (_torch_compile).
+        try:
+            from . import _torch_compile
+        except ImportError as exc:  # torch before opaque objects (2.13)
+            msg = (
+                f"{func}() draws under torch.compile through torch's opaque "
+                f"objects, which torch {sys.modules['torch'].__version__} lacks "
+                f"({exc}); use torch 2.13 or later, or call it outside the "
+                "compiled function."
+            )
+            raise TypeError(msg) from exc
+        return _torch_compile.source(rng, xp, device, func)
+    return eager_source(rng, xp, device, func, like=like)
+
+
+def eager_source(
+    rng: object, xp: ModuleType, device: Any, func: str, *, like: Array = None
+) -> Source:
+    """`source` outside of torch.compile's tracing."""
     if rng is None:
-        return _fresh(xp, device)
+        return _fresh(xp, device, func, like)
     if isinstance(rng, bool):
         raise TypeError(_unknown(rng, func))
     if isinstance(rng, (Integral, np.random.SeedSequence, np.random.BitGenerator)):
@@ -109,7 +145,7 @@ def _unknown(rng: object, func: str) -> str:
     return f"{func}() expects rng to be {describe_rng()}; got {kind}."
 
 
-def _fresh(xp: ModuleType, device: Any) -> Source:
+def _fresh(xp: ModuleType, device: Any, func: str, like: Array) -> Source:
     """Fresh entropy: the backend's own generator where it has one."""
     if is_torch_namespace(xp):
         torch = sys.modules["torch"]
@@ -127,10 +163,51 @@ def _fresh(xp: ModuleType, device: Any) -> Source:
             return _Cupy(cupy.random.default_rng(), cupy, device)
     if is_jax_namespace(xp):
         jax = sys.modules["jax"]
-        return _Jax(jax.random.key(secrets.randbits(31)), jax, device)
+        key = jax.random.key(secrets.randbits(31))
+        if isinstance(like, jax.core.Tracer) or isinstance(key, jax.core.Tracer):
+            raise ValueError(_traced_jax(like, func, jax))
+        return _Jax(key, jax, device)
     if is_tensorflow_namespace(xp):
         return _TensorFlow(None, sys.modules["tensorflow"], device)
+    if _without_value(like):
+        msg = (
+            f"{func}() got rng=None for an ndonnx array without a value (an "
+            "input of an ONNX graph, from ndonnx.argument): the numbers would "
+            "be drawn once, now, and stored in the graph as a constant, the "
+            "same on every run of the model. Pass an int seed, rng=seed, if one "
+            "fixed draw in the graph is what you want (training=False leaves "
+            "an inference graph without any)."
+        )
+        raise ValueError(msg)
     return _Host(np.random.default_rng(), xp, device)
+
+
+def _traced_jax(like: Array, func: str, jax: ModuleType) -> str:
+    """Why ``rng=None`` is refused under a JAX transformation."""
+    if isinstance(like, jax.core.Tracer):
+        given = f"for an input traced by JAX ({type(like).__name__})"
+    else:
+        given = "inside a function that JAX traces (jax.jit, lax.scan, ...)"
+    return (
+        f"{func}() got rng=None {given}. Fresh entropy cannot be drawn "
+        "there: under jax.jit it would be drawn once, while JAX traces, and "
+        "every call of the compiled function would reuse those numbers (under "
+        "jax.vmap the whole batch would share them). Pass a PRNG key, "
+        "rng=jax.random.key(seed), as an argument of the traced function, and "
+        "a new key on every step (jax.random.split or jax.random.fold_in)."
+    )
+
+
+def _without_value(x: Array) -> bool:
+    """Whether `x` is an ndonnx array whose values are not known (lazy)."""
+    ndonnx = sys.modules.get("ndonnx")
+    if ndonnx is None or not isinstance(x, ndonnx.Array):
+        return False
+    try:
+        x.unwrap_numpy()
+    except ValueError:
+        return True
+    return False
 
 
 def _native(rng: object, xp: ModuleType, device: Any, func: str) -> Source | None:

@@ -7,7 +7,11 @@ from typing import Any
 
 from ._compat import array_namespace, is_array_api_obj
 
-__all__ = ["float_namespace"]
+__all__ = ["MIN_STANDARD", "check_standard", "float_namespace"]
+
+MIN_STANDARD = "2023.12"
+"""The oldest array API standard selu_xp runs on: it needs ``minimum`` and
+``__array_namespace_info__``, both new in 2023.12."""
 
 
 def float_namespace(x: Any, func: str) -> ModuleType:
@@ -27,6 +31,7 @@ def float_namespace(x: Any, func: str) -> ModuleType:
         )
         raise TypeError(msg)
     xp = array_namespace(x)
+    check_standard(xp, func)
     if not xp.isdtype(x.dtype, "real floating"):
         msg = (
             f"{func}() expects a real floating-point array, got dtype {x.dtype}. "
@@ -35,3 +40,20 @@ def float_namespace(x: Any, func: str) -> ModuleType:
         )
         raise TypeError(msg)
     return xp
+
+
+def check_standard(xp: ModuleType, func: str) -> None:
+    """Raise a ``TypeError`` if `xp` implements a standard older than 2023.12.
+
+    A namespace that does not say which version it implements is taken as it
+    is (its missing functions then raise where they are used).
+    """
+    version = getattr(xp, "__array_api_version__", None)
+    if isinstance(version, str) and version < MIN_STANDARD:
+        msg = (
+            f"{func}() needs an array API namespace of the {MIN_STANDARD} standard "
+            f"or later; {xp.__name__} implements {version}. For array-api-strict, "
+            f"call array_api_strict.set_array_api_strict_flags(api_version="
+            f"'{MIN_STANDARD}') (or later)."
+        )
+        raise TypeError(msg)

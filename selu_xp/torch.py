@@ -9,10 +9,12 @@ Importing this module imports torch (``import selu_xp`` does not).
   tensor in place, with ``fan_in`` from torch's ``(out, in, *kernel)`` layout,
   and draws from torch's global generator unless given one.
 
-All three work under ``torch.compile(fullgraph=True)`` with torch's global
-generator; torch 2.13's compiler cannot trace a ``torch.Generator``
-argument, so with an explicit `generator` they run eagerly only (or with
-``fullgraph=False``, which breaks the graph there).
+All three work under ``torch.compile(fullgraph=True)``, in every floating
+dtype.  With torch's global generator the compiler generates the random
+numbers itself (its own stream, reproducible from ``torch.manual_seed``);
+with an explicit `generator`, which torch's compiler cannot trace, the draw
+is one opaque operator in the graph that calls the generator on every call,
+so the numbers are bit for bit those of eager mode.
 
 Examples
 --------
@@ -38,7 +40,7 @@ from . import _activations, _dropout
 from ._constants import SELU_ALPHA, SELU_SCALE, check_parameter, scaled_alpha
 from ._initializers import _DISTRIBUTIONS, TRUNCATED_STD, _round_down
 from ._native_torch import kernel_alpha
-from ._random import _Torch
+from ._random import Source, _Torch
 
 __all__ = ["SELU", "AlphaDropout", "init"]
 
@@ -47,6 +49,20 @@ def _parameter(value: object, name: str, func: str) -> float:
     """`value` checked as a finite real; a float is kept as the same object."""
     checked = check_parameter(value, name, func)
     return value if type(value) is float else checked
+
+
+def _draws(generator: Any, device: Any, func: str) -> Source:
+    """Draws with `generator`, or torch's global generator if None.
+
+    With the global generator the draws are torch's own random operations,
+    which torch.compile generates itself; a ``torch.Generator``, which it
+    cannot trace, draws through selu_xp's opaque operator while tracing.
+    """
+    if generator is not None and torch.compiler.is_compiling():
+        from ._torch_compile import generator_source
+
+        return generator_source(generator, device, func)
+    return _Torch(generator, torch, device)
 
 
 def _check_generator(generator: object, func: str) -> None:
@@ -213,8 +229,8 @@ class AlphaDropout(torch.nn.Module):
         """Alpha dropout of `x` in training mode, `x` itself in evaluation."""
         if not self.training or self.p == 0:
             return x
-        u = torch.rand(x.shape, generator=self.generator, device=x.device)
-        keep = u < 1.0 - self.p
+        draw = _draws(self.generator, x.device, "AlphaDropout")
+        keep = draw.bernoulli(tuple(x.shape), 1.0 - self.p)
         work = torch.float64 if x.dtype in (torch.float32, torch.float64) else None
         if work is None or x.device.type not in ("cpu", "cuda"):
             work = torch.float32 if x.dtype != torch.float64 else torch.float64
@@ -310,7 +326,7 @@ def lecun_normal_(
         )
         raise ValueError(msg)
     _check_generator(generator, func)
-    draw = _Torch(generator, torch, tensor.device)
+    draw = _draws(generator, tensor.device, func)
     shape = tuple(tensor.shape)
     with torch.no_grad():
         if distribution == "normal":

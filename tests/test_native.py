@@ -384,24 +384,6 @@ def test_torch_autograd_matches_derivative(dtype: str, path_: str) -> None:
     np.testing.assert_allclose(grad, hi, rtol=4 * np.finfo(dtype).eps, atol=atol)
 
 
-# Raised by torch while compiling: a deprecation inside its own modules, and a
-# note that it traces through array-api-compat's lru_cache-wrapped helpers.
-@pytest.mark.filterwarnings("ignore:.*torch.jit.script_method.*:DeprecationWarning")
-@pytest.mark.filterwarnings("ignore:Dynamo detected a call to a .functools.lru_cache")
-def test_torch_compile() -> None:
-    torch = pytest.importorskip("torch")
-    compiled = torch.compile(selu_xp.selu, dynamic=False)
-    x = torch.linspace(-5, 5, 64, dtype=torch.float32)
-    # Inductor generates its own float32 code for torch.selu, as it does for
-    # F.selu: within an ULP of the eager kernel, not bit for bit.
-    np.testing.assert_allclose(
-        compiled(x).numpy(), selu_xp.selu(x).numpy(), rtol=2.4e-7, atol=0
-    )
-    np.testing.assert_array_equal(
-        compiled(x).numpy(), torch.compile(torch.nn.functional.selu)(x).numpy()
-    )
-
-
 # --- JAX ------------------------------------------------------------------
 
 

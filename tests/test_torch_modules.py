@@ -15,14 +15,7 @@ st = pytest.importorskip("selu_xp.torch")
 
 DTYPES = ["float32", "float64"]
 
-# Raised by torch while compiling: a deprecation inside its own modules, and a
-# note that it traces through array-api-compat's lru_cache-wrapped helpers.
-COMPILE_WARNINGS = [
-    pytest.mark.filterwarnings("ignore:.*torch.jit.script_method.*:DeprecationWarning"),
-    pytest.mark.filterwarnings(
-        "ignore:Dynamo detected a call to a .functools.lru_cache"
-    ),
-]
+# torch.compile of the modules and init: tests/test_tracing.py.
 
 
 def _x(dtype: str = "float32", n: int = 2001) -> Any:
@@ -73,20 +66,6 @@ def test_selu_gradient_is_selu_derivative() -> None:
     torch.testing.assert_close(
         x.grad, selu_xp.selu_derivative(x.detach()), rtol=1e-15, atol=0
     )
-
-
-@pytest.mark.parametrize("params", [{}, {"alpha": 1.5, "scale": 1.1}])
-@COMPILE_WARNINGS[0]
-@COMPILE_WARNINGS[1]
-def test_selu_under_torch_compile_fullgraph(params: dict[str, float]) -> None:
-    m = st.SELU(**params)
-    compiled = torch.compile(m, fullgraph=True, dynamic=False)
-    for dtype in DTYPES:
-        x = _x(dtype)
-        # Inductor generates its own expm1, which differs from eager's near 0
-        # (absolute differences of an ULP of 1e-7 in float32).
-        atol = 1e-7 if dtype == "float32" else 1e-15
-        torch.testing.assert_close(compiled(x), m(x), rtol=2.4e-7, atol=atol)
 
 
 # --- AlphaDropout -------------------------------------------------------------
@@ -150,23 +129,6 @@ def test_alpha_dropout_module_conventions() -> None:
         st.AlphaDropout(0.1, variance=-1.0)
     with pytest.raises(TypeError, match=r"generator to be a torch\.Generator"):
         st.AlphaDropout(0.1, generator=np.random.default_rng(0))
-
-
-@COMPILE_WARNINGS[0]
-@COMPILE_WARNINGS[1]
-def test_alpha_dropout_under_torch_compile_fullgraph() -> None:
-    m = st.AlphaDropout(0.2)
-    compiled = torch.compile(m, fullgraph=True, dynamic=False)
-    x = torch.zeros(2000)
-    a, b = compiled(x), compiled(x)
-    assert set(a.tolist()) <= {float(np.float32(v)) for v in CLOSED_FORM}
-    assert not torch.equal(a, b), "a fresh mask on every call"
-    torch.manual_seed(9)
-    c = compiled(x)
-    torch.manual_seed(9)
-    torch.testing.assert_close(compiled(x), c, rtol=0, atol=0)
-    m.eval()
-    assert torch.equal(compiled(torch.ones(3)), torch.ones(3))
 
 
 # --- init.lecun_normal_ -------------------------------------------------------
@@ -238,18 +200,3 @@ def test_lecun_normal_errors() -> None:
         st.init.lecun_normal_(torch.empty(3, 2), distribution="uniform")
     with pytest.raises(ValueError, match="fan_in = 0"):
         st.init.lecun_normal_(torch.empty(3, 0))
-
-
-@COMPILE_WARNINGS[0]
-@COMPILE_WARNINGS[1]
-def test_lecun_normal_under_torch_compile_fullgraph() -> None:
-    compiled = torch.compile(st.init.lecun_normal_, fullgraph=True, dynamic=False)
-    torch.manual_seed(2)
-    a = compiled(torch.empty(64, 32))
-    torch.manual_seed(2)
-    b = compiled(torch.empty(64, 32))
-    assert abs(float(a.std()) * math.sqrt(32) - 1) < 0.05
-    assert float(a.abs().max()) <= 2 / 0.87962566103423978 / math.sqrt(32)
-    # Reproducible from the seed; Inductor's random numbers are its own, not
-    # eager torch's (unless torch._inductor.config.fallback_random is set).
-    torch.testing.assert_close(a, b, rtol=0, atol=0)

@@ -1,0 +1,527 @@
+"""Traced and compiled code: torch.compile, jax.jit, tf.function, ndonnx graphs.
+
+A tracer runs the Python of a function once and keeps the operations it saw;
+random numbers drawn in Python at that moment would be baked into the result
+and reused on every call.  Each random function therefore either draws on
+every call of the compiled function (torch.compile, tf.function) or refuses
+``rng=None`` with a ValueError that says to pass a key (JAX tracers, lazy
+ndonnx arrays).  The torch.compile tests also check every public function in
+every floating dtype against its eager result.
+
+torch.compile is slow, so each group of functions is compiled once into one
+graph per dtype (``dynamic=False``), cached for the group's tests.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import pytest
+
+import selu_xp
+
+# Raised by torch while compiling: a deprecation inside its own modules, and a
+# note that it traces through array-api-compat's lru_cache-wrapped helpers.
+COMPILE_WARNINGS = [
+    pytest.mark.filterwarnings("ignore:.*torch.jit.script_method.*:DeprecationWarning"),
+    pytest.mark.filterwarnings(
+        "ignore:Dynamo detected a call to a .functools.lru_cache"
+    ),
+]
+
+TORCH_DTYPES = ["float16", "bfloat16", "float32", "float64"]
+
+# Interesting points of the ELU family: both sides of 0, tiny and large.
+POINTS = np.concatenate(
+    [
+        [-1000.0, -50.0, -20.0, -5.0, -1.0, -1e-3, -1e-8, -0.0, 0.0],
+        [1e-8, 1e-3, 0.5, 1.0, 5.0, 20.0, 1000.0],
+        np.linspace(-10.0, 3.0, 48),
+    ]
+)
+
+
+def _torch() -> Any:
+    return pytest.importorskip("torch")
+
+
+def _torch_x(dtype: str) -> Any:
+    torch = _torch()
+    return torch.tensor(POINTS, dtype=torch.float64).to(getattr(torch, dtype))
+
+
+def _bits(t: Any) -> np.ndarray:
+    """A tensor's values as float64, for exact comparison (NaN equal to NaN)."""
+    return np.asarray(t.detach().double().cpu().numpy())
+
+
+# --- torch.compile: the activations -----------------------------------------
+
+_SELU_NEG = selu_xp.SELU_SCALE * selu_xp.SELU_ALPHA
+
+# name -> |neg|, the coefficient of the expm1 branch (None for derivatives).
+ACTIVATIONS: dict[str, float | None] = {
+    "selu": _SELU_NEG,
+    "elu": 1.0,
+    "elu(alpha=0.5)": 0.5,
+    "selu_derivative": None,
+    "selu_derivative(alpha=1.5, scale=1.1)": None,
+    "elu_derivative": None,
+    "elu_derivative(alpha=0.5)": None,
+    "selu with selu_parameters(0.1, 2.0)": 1.9769 * 1.0739 * 1.01,
+    "selu_xp.torch.SELU()": _SELU_NEG,
+    "selu_xp.torch.SELU(alpha=1.5, scale=1.1)": 1.65,
+}
+
+# Non-default SELU parameters for which no float32 kernel alpha rounds right:
+# float32 and the half dtypes take the generic path.  Compiled on their own.
+GENERIC_PATH: dict[str, float | None] = {"selu(alpha=1.5, scale=1.1)": 1.65}
+
+
+@functools.cache
+def _activation_calls() -> dict[str, Callable[[Any], Any]]:
+    """Every activation by name; made outside of the traced code."""
+    st = pytest.importorskip("selu_xp.torch")
+    default, other = st.SELU(), st.SELU(alpha=1.5, scale=1.1)
+    return {
+        "selu": lambda x: selu_xp.selu(x),
+        "elu": lambda x: selu_xp.elu(x),
+        "elu(alpha=0.5)": lambda x: selu_xp.elu(x, alpha=0.5),
+        "selu_derivative": lambda x: selu_xp.selu_derivative(x),
+        "selu_derivative(alpha=1.5, scale=1.1)": lambda x: selu_xp.selu_derivative(
+            x, alpha=1.5, scale=1.1
+        ),
+        "elu_derivative": lambda x: selu_xp.elu_derivative(x),
+        "elu_derivative(alpha=0.5)": lambda x: selu_xp.elu_derivative(x, alpha=0.5),
+        # selu_parameters runs while torch traces (decimal arithmetic).
+        "selu with selu_parameters(0.1, 2.0)": lambda x: selu_xp.selu(
+            x, **_parameters(0.1, 2.0)
+        ),
+        "selu_xp.torch.SELU()": default,
+        "selu_xp.torch.SELU(alpha=1.5, scale=1.1)": other,
+        "selu(alpha=1.5, scale=1.1)": lambda x: selu_xp.selu(x, alpha=1.5, scale=1.1),
+    }
+
+
+def _parameters(mean: float, variance: float) -> dict[str, float]:
+    alpha, scale = selu_xp.selu_parameters(mean, variance)
+    return {"alpha": alpha, "scale": scale}
+
+
+# One function per group, so that each has its own code object, and with it
+# its own cache of compiled graphs (one per dtype; Dynamo allows 8 per code).
+# They read the activations from _CALLS, filled outside of the traced code.
+def _run_activations(x: Any) -> dict[str, Any]:
+    return {name: _CALLS[name](x) for name in ACTIVATIONS}
+
+
+def _run_generic_path(x: Any) -> dict[str, Any]:
+    return {name: _CALLS[name](x) for name in GENERIC_PATH}
+
+
+_CALLS: dict[str, Callable[[Any], Any]] = {}
+
+
+@functools.cache
+def _compiled_results(run: Any, dtype: str) -> dict[str, Any]:
+    _CALLS.update(_activation_calls())
+    compiled = _torch().compile(run, fullgraph=True, dynamic=False)
+    return compiled(_torch_x(dtype))  # type: ignore[no-any-return]
+
+
+def _check_activation(name: str, dtype: str, got: Any, neg: float | None) -> None:
+    torch = _torch()
+    x = _torch_x(dtype)
+    want = _activation_calls()[name](x)
+    assert got.dtype == want.dtype
+    if neg is None:
+        # The derivatives are where and exp, computed wider and rounded once
+        # (float64 in float64), without cancellation: Inductor's code gives
+        # eager's bits.
+        np.testing.assert_array_equal(_bits(got), _bits(want))
+        return
+    # Inductor's CPU code computes expm1(x) as exp(x) - 1 (torch's own
+    # choice, for F.selu and F.elu too): near 0 its absolute error is about an
+    # ULP of 1 times |neg|.  The bound: an ULP of the result plus that.
+    eps = float(torch.finfo(x.dtype).eps)
+    g, w = _bits(got), _bits(want)
+    assert np.all(np.abs(g - w) <= eps * (np.abs(w) + neg)), name
+
+
+@COMPILE_WARNINGS[0]
+@COMPILE_WARNINGS[1]
+@pytest.mark.parametrize("dtype", TORCH_DTYPES)
+@pytest.mark.parametrize("name", list(ACTIVATIONS))
+def test_torch_compile_activation(name: str, dtype: str) -> None:
+    got = _compiled_results(_run_activations, dtype)[name]
+    _check_activation(name, dtype, got, ACTIVATIONS[name])
+
+
+@COMPILE_WARNINGS[0]
+@COMPILE_WARNINGS[1]
+@pytest.mark.parametrize("dtype", TORCH_DTYPES)
+@pytest.mark.parametrize("name", list(GENERIC_PATH))
+def test_torch_compile_activation_on_the_generic_path(name: str, dtype: str) -> None:
+    got = _compiled_results(_run_generic_path, dtype)[name]
+    _check_activation(name, dtype, got, GENERIC_PATH[name])
+
+
+@COMPILE_WARNINGS[0]
+@COMPILE_WARNINGS[1]
+def test_torch_compile_selu_is_compiled_f_selu() -> None:
+    torch = _torch()
+    x = _torch_x("float32")
+    got = _compiled_results(_run_activations, "float32")["selu"]
+    f_selu = torch.compile(torch.nn.functional.selu, fullgraph=True, dynamic=False)
+    np.testing.assert_array_equal(_bits(got), _bits(f_selu(x)))
+
+
+# --- torch.compile: the random functions ------------------------------------
+
+RATE = 0.2
+SHAPE = (24, 16)
+
+RANDOM_FUNCTIONS = [
+    "alpha_dropout",
+    "lecun_normal",
+    "lecun_normal(distribution='normal')",
+    "selu_xp.torch.AlphaDropout",
+    "selu_xp.torch.init.lecun_normal_",
+]
+
+
+def _random_calls(gen: Any) -> dict[str, Any]:
+    """The random functions, each drawing from the torch.Generator `gen`."""
+    torch = _torch()
+    st = pytest.importorskip("selu_xp.torch")
+    drop = st.AlphaDropout(RATE, generator=gen)
+    rng = {"rng": gen}
+    init = {"generator": gen}
+    return {
+        "alpha_dropout": lambda x: selu_xp.alpha_dropout(x, RATE, **rng),
+        "lecun_normal": lambda x: selu_xp.lecun_normal(
+            SHAPE, dtype=x.dtype, xp=torch, **rng
+        ),
+        "lecun_normal(distribution='normal')": lambda x: selu_xp.lecun_normal(
+            SHAPE, distribution="normal", dtype=x.dtype, xp=torch, **rng
+        ),
+        "selu_xp.torch.AlphaDropout": lambda x: drop(x),
+        "selu_xp.torch.init.lecun_normal_": lambda x: st.init.lecun_normal_(
+            torch.empty(SHAPE, dtype=x.dtype), **init
+        ),
+    }
+
+
+def _random_x(dtype: str) -> Any:
+    torch = _torch()
+    g = torch.Generator().manual_seed(1)
+    z = torch.randn(SHAPE, generator=g, dtype=torch.float64)
+    return z.to(getattr(torch, dtype))
+
+
+def _twice_with_generator(calls: dict[str, Any]) -> Any:
+    def run(x: Any) -> dict[str, Any]:
+        # In program order, all from one generator: every function twice.
+        return {name: (f(x), f(x)) for name, f in calls.items()}
+
+    return run
+
+
+@functools.cache
+def _with_generator(dtype: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    """(compiled, eager) results of the random functions with a Generator."""
+    torch = _torch()
+    x = _random_x(dtype)
+    calls = _random_calls(torch.Generator().manual_seed(5))
+    compiled = torch.compile(
+        _twice_with_generator(calls), fullgraph=True, dynamic=False
+    )
+    eager = _twice_with_generator(_random_calls(torch.Generator().manual_seed(5)))
+    return compiled(x), eager(x)
+
+
+@COMPILE_WARNINGS[0]
+@COMPILE_WARNINGS[1]
+@pytest.mark.parametrize("dtype", TORCH_DTYPES)
+@pytest.mark.parametrize("name", RANDOM_FUNCTIONS)
+def test_torch_compile_with_a_generator_is_eager_bit_for_bit(
+    name: str, dtype: str
+) -> None:
+    got, want = _with_generator(dtype)
+    (g1, g2), (w1, w2) = got[name], want[name]
+    assert g1.dtype == w1.dtype
+    # The draws run eagerly inside the graph (one opaque operator), from the
+    # same generator state and in program order; the rest is the same
+    # expression (a * x + b in float64 for float32 and float64, rounded once).
+    np.testing.assert_array_equal(_bits(g1), _bits(w1))
+    np.testing.assert_array_equal(_bits(g2), _bits(w2))
+    assert not np.array_equal(_bits(g1), _bits(g2)), "the generator advances"
+
+
+# Without a generator: rng=None (fresh entropy on every call), an int seed
+# (the portable stream, the same numbers on every call) and, for
+# selu_xp.torch, torch's global generator.
+DEFAULTS = [
+    "alpha_dropout(rng=None)",
+    "alpha_dropout(rng=7)",
+    "lecun_normal(rng=None)",
+    "lecun_normal(rng=7)",
+    "selu_xp.torch.AlphaDropout",
+    "selu_xp.torch.init.lecun_normal_",
+]
+
+
+@functools.cache
+def _default_calls() -> dict[str, Callable[[Any], Any]]:
+    torch = _torch()
+    st = pytest.importorskip("selu_xp.torch")
+    drop = st.AlphaDropout(RATE)
+    return {
+        "alpha_dropout(rng=None)": lambda x: selu_xp.alpha_dropout(x, RATE),
+        "alpha_dropout(rng=7)": lambda x: selu_xp.alpha_dropout(x, RATE, rng=7),
+        "lecun_normal(rng=None)": lambda x: selu_xp.lecun_normal(
+            SHAPE, dtype=x.dtype, xp=torch
+        ),
+        "lecun_normal(rng=7)": lambda x: selu_xp.lecun_normal(
+            SHAPE, dtype=x.dtype, xp=torch, rng=7
+        ),
+        "selu_xp.torch.AlphaDropout": drop,
+        "selu_xp.torch.init.lecun_normal_": lambda x: st.init.lecun_normal_(
+            torch.empty(SHAPE, dtype=x.dtype)
+        ),
+    }
+
+
+@functools.cache
+def _compiled_defaults() -> Any:
+    calls = _default_calls()
+
+    def twice_by_default(x: Any) -> dict[str, Any]:
+        return {name: (f(x), f(x)) for name, f in calls.items()}
+
+    return _torch().compile(twice_by_default, fullgraph=True, dynamic=False)
+
+
+@functools.cache
+def _by_default(dtype: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Two runs of the compiled defaults, each after ``torch.manual_seed(9)``."""
+    torch = _torch()
+    compiled = _compiled_defaults()
+    x = torch.zeros(SHAPE, dtype=getattr(torch, dtype))
+    torch.manual_seed(9)
+    first = compiled(x)
+    torch.manual_seed(9)
+    return first, compiled(x)
+
+
+@COMPILE_WARNINGS[0]
+@COMPILE_WARNINGS[1]
+@pytest.mark.parametrize("dtype", TORCH_DTYPES)
+@pytest.mark.parametrize("name", DEFAULTS)
+def test_torch_compile_without_a_generator(name: str, dtype: str) -> None:
+    torch = _torch()
+    first, again = _by_default(dtype)
+    (a, b), (c, _) = first[name], again[name]
+    x = torch.zeros(SHAPE, dtype=getattr(torch, dtype))
+    assert a.dtype == x.dtype
+    if "rng=7" in name:
+        # The portable stream, drawn on the host on every call: eager's bits.
+        want = _default_calls()[name](x)
+        for got in (a, b, c):
+            np.testing.assert_array_equal(_bits(got), _bits(want))
+        return
+    assert not np.array_equal(_bits(a), _bits(b)), "a fresh draw on every call"
+    if name.startswith("selu_xp.torch"):
+        # torch's global generator: Inductor's own stream, from the seed.
+        np.testing.assert_array_equal(_bits(a), _bits(c))
+    else:
+        assert not np.array_equal(_bits(a), _bits(c)), "not from torch's seed"
+    if "dropout" in name.lower():
+        # Zeros in: the two closed-form values, as eagerly.
+        seeded = selu_xp.alpha_dropout(x, RATE, rng=0)
+        assert set(_bits(a).ravel()) == set(_bits(seeded).ravel())
+    else:
+        fan_in = SHAPE[1] if name.startswith("selu_xp.torch") else SHAPE[0]
+        bound = 2 / 0.87962566103423978 / math.sqrt(fan_in)
+        assert np.abs(_bits(a)).max() <= bound
+
+
+@COMPILE_WARNINGS[0]
+@COMPILE_WARNINGS[1]
+def test_torch_compile_guards_on_the_generator() -> None:
+    torch = _torch()
+
+    def drop(x: Any, gen: Any) -> Any:
+        return selu_xp.alpha_dropout(x, RATE, rng=gen)
+
+    compiled = torch.compile(drop, fullgraph=True, dynamic=False)
+    x = _random_x("float32")
+    for seed in (1, 2):  # another generator object compiles anew
+        got = compiled(x, torch.Generator().manual_seed(seed))
+        want = drop(x, torch.Generator().manual_seed(seed))
+        np.testing.assert_array_equal(_bits(got), _bits(want))
+
+
+@COMPILE_WARNINGS[0]
+@COMPILE_WARNINGS[1]
+def test_torch_compile_backward_uses_the_forward_mask() -> None:
+    torch = _torch()
+    st = pytest.importorskip("selu_xp.torch")
+    grads = []
+    for compile_ in (True, False):
+        m = st.AlphaDropout(0.5, generator=torch.Generator().manual_seed(3))
+        f = torch.compile(m, fullgraph=True, dynamic=False) if compile_ else m
+        x = _random_x("float32").requires_grad_()
+        (f(x) * torch.arange(x.numel()).reshape(x.shape)).sum().backward()
+        grads.append(_bits(x.grad))
+    np.testing.assert_array_equal(grads[0], grads[1])
+
+
+@COMPILE_WARNINGS[0]
+@COMPILE_WARNINGS[1]
+def test_torch_compile_alpha_dropout_module_in_evaluation() -> None:
+    torch = _torch()
+    st = pytest.importorskip("selu_xp.torch")
+    m = st.AlphaDropout(RATE, generator=torch.Generator()).eval()
+    x = _random_x("float32")
+    np.testing.assert_array_equal(_bits(torch.compile(m, fullgraph=True)(x)), _bits(x))
+
+
+# --- JAX: rng=None is refused under a tracer; keys work ----------------------
+
+
+def _jax() -> Any:
+    return pytest.importorskip("jax")
+
+
+JAX_REFUSED: dict[str, Callable[[Any, Any], Any]] = {
+    "jit(alpha_dropout)": lambda jax, x: jax.jit(
+        lambda v: selu_xp.alpha_dropout(v, RATE)
+    )(x),
+    "jit over a constant input": lambda jax, x: jax.jit(
+        lambda: selu_xp.alpha_dropout(x, RATE)
+    )(),
+    "jit(lecun_normal)": lambda jax, x: jax.jit(
+        lambda: selu_xp.lecun_normal(SHAPE, xp=jax.numpy)
+    )(),
+    "lax.scan": lambda jax, x: jax.lax.scan(
+        lambda c, _: (c, selu_xp.alpha_dropout(x, RATE)), 0, None, length=2
+    ),
+    # vmap would share one mask over the batch; grad is refused alike.
+    "vmap(alpha_dropout)": lambda jax, x: jax.vmap(
+        lambda v: selu_xp.alpha_dropout(v, RATE)
+    )(x),
+    "grad(alpha_dropout)": lambda jax, x: jax.grad(
+        lambda v: selu_xp.alpha_dropout(v, RATE).sum()
+    )(x),
+}
+
+
+@pytest.mark.parametrize("case", list(JAX_REFUSED))
+def test_jax_tracer_refuses_rng_none(case: str) -> None:
+    jax = _jax()
+    x = jax.numpy.zeros(SHAPE)
+    match = r"got rng=None .*once.*rng=jax\.random\.key\(seed\).*new key"
+    with pytest.raises(ValueError, match=match):
+        JAX_REFUSED[case](jax, x)
+
+
+def test_jax_jit_with_a_key_draws_per_key() -> None:
+    jax = _jax()
+    x = jax.numpy.zeros(SHAPE)
+
+    def train_step(v: Any, key: Any) -> Any:
+        k1, k2 = jax.random.split(key)
+        w = selu_xp.lecun_normal(SHAPE, xp=jax.numpy, rng=k2)
+        return selu_xp.alpha_dropout(v, RATE, rng=k1), w
+
+    step = jax.jit(train_step)
+    a, wa = (np.asarray(t) for t in step(x, jax.random.key(0)))
+    b, wb = (np.asarray(t) for t in step(x, jax.random.key(1)))
+    again, _ = step(x, jax.random.key(0))
+    assert not np.array_equal(a, b)
+    assert not np.array_equal(wa, wb)
+    np.testing.assert_array_equal(np.asarray(again), a)
+    k1, _ = jax.random.split(jax.random.key(0))
+    np.testing.assert_array_equal(a, np.asarray(selu_xp.alpha_dropout(x, RATE, rng=k1)))
+
+
+def test_jax_eager_and_no_draw_keep_rng_none() -> None:
+    jax = _jax()
+    x = jax.numpy.zeros(SHAPE)
+    a = np.asarray(selu_xp.alpha_dropout(x, RATE))
+    assert not np.array_equal(a, np.asarray(selu_xp.alpha_dropout(x, RATE)))
+    # Nothing is drawn without training: the input comes back, traced too.
+    same = jax.jit(lambda v: selu_xp.alpha_dropout(v, RATE, training=False))(x)
+    np.testing.assert_array_equal(np.asarray(same), np.asarray(x))
+
+
+# --- ndonnx: a graph would store one mask -----------------------------------
+
+
+def test_ndonnx_argument_refuses_rng_none() -> None:
+    ndx = pytest.importorskip("ndonnx")
+    x = ndx.argument(shape=SHAPE, dtype=ndx.float32)
+    with pytest.raises(ValueError, match=r"rng=None for an ndonnx array.*rng=seed"):
+        selu_xp.alpha_dropout(x, RATE)
+    assert selu_xp.alpha_dropout(x, RATE, training=False) is x
+    # Arrays with values draw as NumPy does: fresh on every call.
+    v = ndx.asarray(np.zeros(SHAPE, dtype=np.float32))
+    a, b = (selu_xp.alpha_dropout(v, RATE).unwrap_numpy() for _ in range(2))
+    assert not np.array_equal(a, b)
+
+
+def test_ndonnx_graph_with_a_seed_holds_the_portable_mask() -> None:
+    ndx = pytest.importorskip("ndonnx")
+    ort = pytest.importorskip("onnxruntime")
+    x = ndx.argument(shape=SHAPE, dtype=ndx.float32)
+    model = ndx.build({"x": x}, {"y": selu_xp.alpha_dropout(x, RATE, rng=7)})
+    session = ort.InferenceSession(model.SerializeToString())
+    zeros = np.zeros(SHAPE, dtype=np.float32)
+    (got,) = session.run(None, {"x": zeros})
+    np.testing.assert_array_equal(got, selu_xp.alpha_dropout(zeros, RATE, rng=7))
+
+
+# --- TensorFlow: tf.function draws on every call ----------------------------
+
+TF_DRAWS: dict[str, Callable[[Any, Any], Any]] = {
+    "alpha_dropout": lambda tf, x: selu_xp.alpha_dropout(x, RATE),
+    "lecun_normal": lambda tf, x: selu_xp.lecun_normal(SHAPE, xp=tf),
+    "lecun_normal(distribution='normal')": lambda tf, x: selu_xp.lecun_normal(
+        SHAPE, distribution="normal", xp=tf
+    ),
+}
+
+
+@pytest.mark.parametrize("jit_compile", [False, True])
+@pytest.mark.parametrize("name", list(TF_DRAWS))
+def test_tf_function_with_rng_none_draws_on_every_call(
+    name: str, jit_compile: bool
+) -> None:
+    tf = pytest.importorskip("tensorflow")
+    draw = TF_DRAWS[name]
+    # TensorFlow's stateful random ops: a new draw on every run of the graph.
+    f = tf.function(lambda x: draw(tf, x), jit_compile=jit_compile, autograph=False)
+    x = tf.zeros(SHAPE)
+    a, b = f(x).numpy(), f(x).numpy()
+    assert a.shape == SHAPE
+    assert not np.array_equal(a, b)
+
+
+# --- Dask: the graph is the value -------------------------------------------
+
+
+def test_dask_rng_none_draws_when_the_graph_is_built() -> None:
+    da = pytest.importorskip("dask.array")
+    x = da.zeros(SHAPE, chunks=(8, 8))
+    y = selu_xp.alpha_dropout(x, RATE)
+    # The mask is drawn on the host when alpha_dropout builds the graph, and
+    # is part of it: every compute of y gives the same values, every call a
+    # new mask.
+    a = y.compute()
+    np.testing.assert_array_equal(y.compute(), a)
+    assert not np.array_equal(selu_xp.alpha_dropout(x, RATE).compute(), a)
