@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator
 
 import pytest
 
-from selu_xp import force_generic
+from selu_xp import _dispatch, _native, force_generic
 
 from ._backends import BACKENDS, Backend, active, backend_dtype_params, backend_params
 
@@ -28,6 +29,29 @@ def backend_dtype(request: pytest.FixtureRequest) -> Iterator[tuple[Backend, str
 
 @pytest.fixture(params=["fast", "generic"])
 def path(request: pytest.FixtureRequest) -> Iterator[str]:
-    """Run the test on the backend's fast path and, forced, on the generic path."""
-    with force_generic(request.param == "generic"):
-        yield request.param
+    """Run the test on the backend's fast path and, forced, on the generic path.
+
+    The fast leg runs what a program's default calls run: it opens no block
+    (any open ``force_generic()`` block, even ``force_generic(False)``, makes
+    the public functions skip their quick entry, ``_native.QUICK``), and the
+    quick entries are registered beforehand (`_native.lookup` adds one when it
+    first finds its backend, so a process's very first call goes the long
+    way).  test_matrix.py checks that the quick entry is taken.
+    """
+    if request.param == "generic":
+        with force_generic():
+            yield request.param
+        return
+    _register_quick_entries()
+    assert _dispatch._OPEN_BLOCKS == 0, "a force_generic() block is left open"
+    yield request.param
+    assert _dispatch._OPEN_BLOCKS == 0, "the test left a force_generic() block open"
+
+
+@functools.cache
+def _register_quick_entries() -> None:
+    """Find every usable backend's fast path once, as a first call would."""
+    for b in BACKENDS:
+        if b.skip_reason() is None:
+            with active(b):
+                _native.lookup(b.xp, derivative=False)
