@@ -359,5 +359,13 @@ PyInit__ufunc(void)
     import_umath();
     sx_detect();
     m = PyModule_Create(&sx_module);
+#ifdef Py_GIL_DISABLED
+    /* Free-threaded CPython: the loops share no mutable state (the level
+       switch, a pointer to constant tables, is set by tests between calls). */
+    if (m != NULL && PyUnstable_Module_SetGIL(m, Py_MOD_GIL_NOT_USED) < 0) {
+        Py_DECREF(m);
+        return NULL;
+    }
+#endif
     return m;
 }
