@@ -1,12 +1,15 @@
 """The backends the suite measures and the cases it times on each.
 
-A backend turns the shared NumPy input into its own array (on its device),
-waits for its asynchronous work (`sync`), and lists its cases: the selu_xp
-fast path, the forced generic path, an ``out=`` variant where the fast path
-takes one, the copy floor, the naive one-liner in the backend's own functions
-and the backend's own SELU.  Every case is a function of no argument whose
-call computes one result; lazy and asynchronous results are forced inside it
-(JAX ``block_until_ready``, Dask ``compute``) or by `sync` (GPU streams).
+A backend is a column of the package's table (`selu_xp._backend_table`, which
+the tests and ``python -m selu_xp`` read too, and which says why a backend
+cannot run here).  It turns the shared NumPy input into its own array (on its
+device), waits for its asynchronous work (`sync`), and lists its cases: the
+selu_xp fast path, the forced generic path, an ``out=`` variant where the fast
+path takes one, the copy floor, the naive one-liner in the backend's own
+functions and the backend's own SELU.  Every case is a function of no
+argument whose call computes one result; lazy and asynchronous results are
+forced inside it (JAX ``block_until_ready``, Dask ``compute``) or by `sync`
+(GPU streams).
 
 Case names are stable: they are the ``case`` field of ``results.json``.
 """
@@ -15,8 +18,6 @@ from __future__ import annotations
 
 import contextlib
 import importlib
-import importlib.util
-import inspect
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -24,6 +25,7 @@ from typing import Any
 import numpy as np
 
 import selu_xp
+from selu_xp import _backend_table
 
 __all__ = ["BACKENDS", "CASES", "Backend", "Case", "resolve"]
 
@@ -59,24 +61,13 @@ def _generic() -> contextlib.AbstractContextManager[Any]:
     return selu_xp.force_generic()
 
 
-def _takes_out() -> bool:
-    """Whether the public selu has an ``out=`` parameter."""
-    try:
-        return "out" in inspect.signature(selu_xp.selu).parameters
-    except (TypeError, ValueError):  # pragma: no cover - builtins without signature
-        return False
-
-
 def _out_case(x: Any, out: Any) -> Case | None:
     """The ``out=`` case if the fast path accepts `out` for this array type."""
-    if not _takes_out():
-        return None
-    selu: Callable[..., Any] = selu_xp.selu  # out= is not in every version
     try:
-        selu(x, out=out)
+        selu_xp.selu(x, out=out)
     except (TypeError, ValueError, NotImplementedError):
         return None
-    return Case("selu_out", lambda: selu(x, out=out))
+    return Case("selu_out", lambda: selu_xp.selu(x, out=out))
 
 
 def _nothing() -> None:
@@ -85,31 +76,42 @@ def _nothing() -> None:
 
 @dataclass(frozen=True)
 class Backend:
-    """A library on one device, as the suite measures it."""
+    """A column of the package's table, as the suite measures it."""
 
-    id: str
-    family: str
-    module: str
-    gpu: bool = False
-    _usable: Callable[[], str | None] = field(default=lambda: None)
-    _prepare: Callable[[np.ndarray, int], Any] = field(default=lambda a, c: a)
+    column: _backend_table.Backend
+    _prepare: Callable[[np.ndarray, int], Any] | None = None
     _cases: Callable[[Any, np.ndarray], list[Case | None]] = field(
         default=lambda x, a: []
     )
     _sync: Callable[[], None] = field(default=_nothing)
 
+    @property
+    def id(self) -> str:
+        return self.column.id
+
+    @property
+    def family(self) -> str:
+        return self.column.family
+
+    @property
+    def module(self) -> str:
+        return self.column.module
+
+    @property
+    def gpu(self) -> bool:
+        return self.column.gpu
+
     def skip_reason(self) -> str | None:
         """Why this backend cannot run here, or None if it can."""
-        if importlib.util.find_spec(self.module.split(".")[0]) is None:
-            return f"{self.module} is not installed"
         try:
-            importlib.import_module(self.module)
+            return self.column.skip_reason()
         except Exception as exc:  # a broken install is a reason, not a crash
             return f"{self.module} cannot be imported ({exc})"
-        return self._usable()
 
     def prepare(self, a: np.ndarray, dask_chunk: int) -> Any:
         """The input `a` as this backend's array, on its device."""
+        if self._prepare is None:
+            return self.column.asarray(a)
         return self._prepare(a, dask_chunk)
 
     def cases(self, x: Any, a: np.ndarray) -> list[Case]:
@@ -119,6 +121,9 @@ class Backend:
     def sync(self) -> None:
         """Wait for the backend's queued work."""
         self._sync()
+
+    def __str__(self) -> str:
+        return self.id
 
 
 # --- NumPy -----------------------------------------------------------------
@@ -149,12 +154,13 @@ def _torch() -> Any:
     return importlib.import_module("torch")
 
 
-def _torch_cuda_usable() -> str | None:
-    return None if _torch().cuda.is_available() else "torch has no usable CUDA device"
+def _torch_prepare(a: np.ndarray, chunk: int) -> Any:
+    # Not the table's copy of `a`: on the CPU the tensor shares its memory.
+    return _torch().asarray(a, device="cpu")
 
 
-def _torch_prepare(device: str) -> Callable[[np.ndarray, int], Any]:
-    return lambda a, chunk: _torch().asarray(a, device=device)
+def _torch_cuda_prepare(a: np.ndarray, chunk: int) -> Any:
+    return _torch().asarray(a, device="cuda")
 
 
 def _torch_cases(x: Any, a: np.ndarray) -> list[Case | None]:
@@ -184,22 +190,6 @@ def _torch_cuda_sync() -> None:
 
 def _jax() -> Any:
     return importlib.import_module("jax")
-
-
-def _jax_gpu_usable() -> str | None:
-    try:
-        _jax().devices("gpu")
-    except RuntimeError as exc:
-        return f"jax has no usable GPU ({exc})"
-    return None
-
-
-def _jax_prepare(platform: str) -> Callable[[np.ndarray, int], Any]:
-    def prepare(a: np.ndarray, chunk: int) -> Any:
-        jax = _jax()
-        return jax.device_put(a, jax.devices(platform)[0])
-
-    return prepare
 
 
 def _jax_cases(x: Any, a: np.ndarray) -> list[Case | None]:
@@ -274,14 +264,6 @@ def _cupy() -> Any:
     return importlib.import_module("cupy")
 
 
-def _cupy_usable() -> str | None:
-    try:
-        n = _cupy().cuda.runtime.getDeviceCount()
-    except Exception as exc:  # CUDARuntimeError, or no driver at all
-        return f"cupy has no usable GPU ({exc})"
-    return None if n > 0 else "cupy sees no GPU"
-
-
 def _cupy_cases(x: Any, a: np.ndarray) -> list[Case | None]:
     return _numpy_like_cases(_cupy(), x)
 
@@ -303,55 +285,25 @@ def _strict_cases(x: Any, a: np.ndarray) -> list[Case | None]:
     ]
 
 
+def _column(backend_id: str) -> _backend_table.Backend:
+    return next(b for b in _backend_table.BACKENDS if b.id == backend_id)
+
+
 BACKENDS: list[Backend] = [
-    Backend("numpy", "numpy", "numpy", _cases=_numpy_cases),
+    Backend(_column("numpy"), _cases=_numpy_cases),
+    Backend(_column("torch-cpu"), _prepare=_torch_prepare, _cases=_torch_cases),
     Backend(
-        "torch-cpu",
-        "torch",
-        "torch",
-        _prepare=_torch_prepare("cpu"),
-        _cases=_torch_cases,
-    ),
-    Backend(
-        "torch-cuda",
-        "torch",
-        "torch",
-        gpu=True,
-        _usable=_torch_cuda_usable,
-        _prepare=_torch_prepare("cuda"),
+        _column("torch-cuda"),
+        _prepare=_torch_cuda_prepare,
         _cases=_torch_cases,
         _sync=_torch_cuda_sync,
     ),
-    Backend("jax-cpu", "jax", "jax", _prepare=_jax_prepare("cpu"), _cases=_jax_cases),
-    Backend(
-        "jax-gpu",
-        "jax",
-        "jax",
-        gpu=True,
-        _usable=_jax_gpu_usable,
-        _prepare=_jax_prepare("gpu"),
-        _cases=_jax_cases,
-    ),
-    Backend("dask", "dask", "dask.array", _prepare=_dask_prepare, _cases=_dask_cases),
-    Backend(
-        "cupy",
-        "cupy",
-        "cupy",
-        gpu=True,
-        _usable=_cupy_usable,
-        _prepare=lambda a, chunk: _cupy().asarray(a),
-        _cases=_cupy_cases,
-        _sync=_cupy_sync,
-    ),
-    Backend(
-        "array_api_strict",
-        "array_api_strict",
-        "array_api_strict",
-        _prepare=lambda a, chunk: importlib.import_module("array_api_strict").asarray(
-            a
-        ),
-        _cases=_strict_cases,
-    ),
+    # No x64 context here: the suite enables x64 for the whole run.
+    Backend(_column("jax-cpu"), _cases=_jax_cases),
+    Backend(_column("jax-gpu"), _cases=_jax_cases),
+    Backend(_column("dask"), _prepare=_dask_prepare, _cases=_dask_cases),
+    Backend(_column("cupy"), _cases=_cupy_cases, _sync=_cupy_sync),
+    Backend(_column("array_api_strict"), _cases=_strict_cases),
 ]
 
 

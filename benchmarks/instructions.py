@@ -42,7 +42,7 @@ if what == "torch":
         f(t)
 else:
     from selu_xp._kernels import _ufunc
-    from selu_xp._native_numpy import kernel_ufunc
+    from selu_xp._backends.numpy import kernel_ufunc
     _ufunc.set_level(what)
     f = kernel_ufunc("selu")
     out = np.empty_like(x)

@@ -172,7 +172,7 @@ def check(
 
 
 def _kernel(name: str) -> Callable[[np.ndarray], np.ndarray]:
-    from selu_xp._native_numpy import kernel_ufunc
+    from selu_xp._backends.numpy import kernel_ufunc
 
     return kernel_ufunc(name)
 
@@ -199,10 +199,10 @@ def run(chunks: int | None = None, workers: int | None = None) -> dict[str, Any]
     total = 1 << 32
     n = total // CHUNK if chunks is None else chunks
     workers = workers or os.cpu_count() or 1
-    from benchmarks.machine import machine_facts
+    from benchmarks.facts import machine
     from selu_xp._kernels import _ufunc
 
-    facts = machine_facts()
+    facts = machine()
     record: dict[str, Any] = {
         "inputs_per_function": n * CHUNK,
         "kernel_level": _ufunc.get_level(),

@@ -24,20 +24,16 @@ ROOT = DOCS.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(DOCS))
 
-from _ext import benchmark_page, changelog_page, constant_docs, public_names  # noqa: E402
+from _ext import benchmark_page, constant_docs, public_names  # noqa: E402
 
 import selu_xp  # noqa: E402
 
 # -- The self-normalizing toolkit --------------------------------------------
-# These public names are documented on a page of their own (api/toolkit.md).
-# With REQUIRE_TOOLKIT a missing name fails the build.  Set to False, a build
-# of a checkout without them shows a short note on that page instead of its
-# tables and skips the examples that need them.
-REQUIRE_TOOLKIT = True
+# These public names are documented on a page of their own (api/toolkit.md);
+# a missing one fails the build.
 TOOLKIT_NAMES = ("alpha_dropout", "lecun_normal", "selu_parameters")
-HAS_TOOLKIT = all(hasattr(selu_xp, name) for name in TOOLKIT_NAMES)
-if REQUIRE_TOOLKIT and not HAS_TOOLKIT:
-    missing = [name for name in TOOLKIT_NAMES if not hasattr(selu_xp, name)]
+missing = [name for name in TOOLKIT_NAMES if not hasattr(selu_xp, name)]
+if missing:
     msg = f"selu_xp lacks {', '.join(missing)}, which the documentation requires."
     raise RuntimeError(msg)
 
@@ -64,9 +60,6 @@ extensions = [
 source_suffix = {".md": "markdown", ".rst": "restructuredtext"}
 root_doc = "index"
 exclude_patterns = ["_build", "plots/**", "README*"]
-if not HAS_TOOLKIT:
-    # Stale pages that autosummary wrote in a checkout that had the toolkit.
-    exclude_patterns += [f"generated/selu_xp.{name}.rst" for name in TOOLKIT_NAMES]
 default_role = "py:obj"
 nitpicky = False
 
@@ -82,9 +75,7 @@ myst_dmath_double_inline = True
 extlinks = {"arxiv": ("https://arxiv.org/abs/%s", "arXiv:%s")}
 
 # -- API reference ------------------------------------------------------------
-autosummary_generate = ["api/index.md", "api/frameworks.md"] + (
-    ["api/toolkit.md"] if HAS_TOOLKIT else []
-)
+autosummary_generate = ["api/index.md", "api/frameworks.md", "api/toolkit.md"]
 autosummary_imported_members = True
 autodoc_default_options = {"members": False}
 autodoc_typehints = "none"
@@ -96,16 +87,13 @@ numpydoc_class_members_toctree = False
 # Only the examples written on the pages run here; the docstrings' examples
 # run under pytest --doctest-modules (with the same NumPy output format).
 doctest_test_doctest_blocks = ""
-doctest_global_setup = f"""
+doctest_global_setup = """
 import importlib.util
-import inspect
 
 import numpy as np
 import selu_xp
 
 np.set_printoptions(legacy=False)
-TOOLKIT_NAMES = {TOOLKIT_NAMES!r}
-HAS_TOOLKIT = all(hasattr(selu_xp, name) for name in TOOLKIT_NAMES)
 
 
 def _installed(name):
@@ -118,7 +106,6 @@ HAS_DASK = _installed("dask")
 HAS_STRICT = _installed("array_api_strict")
 HAS_TF = _installed("tensorflow")
 HAS_KERAS = _installed("keras")
-HAS_OUT = "out" in inspect.signature(selu_xp.selu).parameters
 """
 doctest_default_flags = (
     __import__("doctest").ELLIPSIS
@@ -166,18 +153,3 @@ def setup(app):  # type: ignore[no-untyped-def]
     # The performance page shows benchmarks/results/ if the suite has run.
     app.connect("source-read", benchmark_page.insert_results)
     app.connect("env-get-outdated", benchmark_page.always_reread)
-    app.connect("source-read", changelog_page.fallback_if_missing)
-    app.connect("source-read", _toolkit_placeholder)
-
-
-TOOLKIT_PLACEHOLDER = f"""\
-# Self-normalizing toolkit
-
-This build of selu_xp {release} does not include {", ".join(TOOLKIT_NAMES)}.
-"""
-
-
-def _toolkit_placeholder(app, docname, source):  # type: ignore[no-untyped-def]
-    """Show a note instead of the toolkit's API tables while they are missing."""
-    if docname == "api/toolkit" and not HAS_TOOLKIT:
-        source[0] = TOOLKIT_PLACEHOLDER

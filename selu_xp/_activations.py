@@ -3,25 +3,23 @@
 from __future__ import annotations
 
 from types import ModuleType
-from typing import Any
 
-from . import _dispatch, _generic, _native
+from . import _backends, _generic
 from ._compat import not_for_autograph
 from ._constants import (
-    _SELU_SCALE_ALPHA,
     SELU_ALPHA,
     SELU_SCALE,
-    check_parameter,
+    SELU_SCALE_ALPHA,
     scaled_alpha,
 )
-from ._dispatch import generic_forced
+from ._dispatch import any_block_open, generic_forced
 from ._inputs import adapt
-from ._out import check_out, store
-from ._validation import float_namespace
+from ._out import store
+from ._typing import Array
+from ._validation import check_out, check_parameter, float_namespace
 
 __all__ = ["elu", "elu_derivative", "selu", "selu_derivative"]
 
-Array = Any
 
 _ELU_ALPHA = 1.0  # elu's default alpha, one object for the identity test
 
@@ -80,7 +78,8 @@ def selu(
 
     See Also
     --------
-    elu, selu_derivative
+    elu : The unscaled exponential linear unit, with any `alpha`.
+    selu_derivative : The derivative of this function.
 
     Notes
     -----
@@ -119,7 +118,7 @@ def selu(
     (True, array([-1.11133074,  0.        ,  1.05070099]))
     """
     if out is None and alpha is SELU_ALPHA and scale is SELU_SCALE:
-        result = _quick(x, SELU_SCALE, _SELU_SCALE_ALPHA, False)
+        result = _quick(x, SELU_SCALE, SELU_SCALE_ALPHA, False)
         if result is not None:
             return result
     adapted = adapt(x, "selu")
@@ -179,7 +178,8 @@ def selu_derivative(
 
     See Also
     --------
-    selu, elu_derivative
+    selu : The function whose derivative this is.
+    elu_derivative : The derivative of `elu`.
 
     Notes
     -----
@@ -195,7 +195,7 @@ def selu_derivative(
     array([3.39093384e-22, 1.75809934e+00, 1.05070099e+00])
     """
     if out is None and alpha is SELU_ALPHA and scale is SELU_SCALE:
-        result = _quick(x, SELU_SCALE, _SELU_SCALE_ALPHA, True)
+        result = _quick(x, SELU_SCALE, SELU_SCALE_ALPHA, True)
         if result is not None:
             return result
     adapted = adapt(x, "selu_derivative")
@@ -247,7 +247,8 @@ def elu(x: Array, /, alpha: float = _ELU_ALPHA, *, out: Array | None = None) -> 
 
     See Also
     --------
-    selu, elu_derivative
+    selu : The scaled exponential linear unit.
+    elu_derivative : The derivative of this function.
 
     Notes
     -----
@@ -315,7 +316,8 @@ def elu_derivative(
 
     See Also
     --------
-    elu, selu_derivative
+    elu : The function whose derivative this is.
+    selu_derivative : The derivative of `selu`.
 
     Examples
     --------
@@ -338,10 +340,12 @@ def elu_derivative(
 
 def _quick(x: Array, pos: float, neg: float, derivative: bool) -> Array | None:
     """The result through the quick entry of `x`'s exact type, or ``None``."""
-    if _dispatch._OPEN_BLOCKS:
+    if any_block_open():
         return None  # a force_generic() block is open somewhere: the long way
-    quick = _native.QUICK.get(type(x))
-    return None if quick is None else quick(x, pos, neg, derivative)
+    path = _backends.cached(x)
+    if path is None or path.quick is None:
+        return None
+    return path.quick(x, pos, neg, derivative)
 
 
 def _selu_coefficients(alpha: float, scale: float, func: str) -> tuple[float, float]:
@@ -365,8 +369,9 @@ def _compute(
     if out is not None:
         check_out(x, out, xp, func)
     if not generic_forced():
-        fast = _native.lookup(xp, derivative)
-        if fast is not None:
+        path = _backends.lookup(x, xp)
+        if path is not None:
+            fast = path.derivative if derivative else path.family
             return fast(x, pos, neg, xp=xp, out=out)
     if derivative:
         result = _generic.elu_family_derivative(x, pos, neg, xp=xp)

@@ -20,15 +20,12 @@ from array_api_compat import (
     is_array_api_obj as _is_array_api_obj,
 )
 from array_api_compat import (
-    is_array_api_strict_namespace,
     is_cupy_namespace,
     is_dask_namespace,
     is_jax_namespace,
-    is_lazy_array,
     is_numpy_namespace,
     is_torch_namespace,
     is_writeable_array,
-    to_device,
 )
 
 __all__ = [
@@ -36,11 +33,9 @@ __all__ = [
     "constant_when_traced",
     "device",
     "is_array_api_obj",
-    "is_array_api_strict_namespace",
     "is_cupy_namespace",
     "is_dask_namespace",
     "is_jax_namespace",
-    "is_lazy_array",
     "is_numpy_namespace",
     "is_tensorflow_array",
     "is_tensorflow_namespace",
@@ -48,7 +43,6 @@ __all__ = [
     "is_writeable_array",
     "not_for_autograph",
     "tensorflow_namespace",
-    "to_device",
 ]
 
 _TF_NAMESPACE = "selu_xp._tensorflow_namespace"

@@ -13,10 +13,8 @@ decimal arithmetic.
 
 from __future__ import annotations
 
-import math
 from fractions import Fraction
 from functools import lru_cache
-from numbers import Real
 
 __all__ = ["SELU_ALPHA", "SELU_SCALE"]
 
@@ -32,22 +30,7 @@ SELU_SCALE: float = float(PAPER_SCALE)
 # The correctly rounded double of the exact product alpha_01 * lambda_01
 # (1.75809934084737685...).  Multiplying the two rounded doubles instead
 # gives 1.7580993408473766, one ULP low.
-_SELU_SCALE_ALPHA: float = 1.7580993408473768
-
-
-def check_parameter(value: object, name: str, func: str) -> float:
-    """Return `value` as a float, or raise if it is not a finite real number."""
-    if isinstance(value, bool) or not isinstance(value, Real):
-        msg = (
-            f"{func}() expects {name} to be a real number, "
-            f"got {type(value).__name__} {value!r}."
-        )
-        raise TypeError(msg)
-    result = float(value)
-    if not math.isfinite(result):
-        msg = f"{func}() expects a finite {name}, got {result!r}."
-        raise ValueError(msg)
-    return result
+SELU_SCALE_ALPHA: float = 1.7580993408473768
 
 
 @lru_cache(maxsize=64)
@@ -59,5 +42,5 @@ def scaled_alpha(alpha: float, scale: float) -> float:
     rounded once.
     """
     if alpha == SELU_ALPHA and scale == SELU_SCALE:
-        return _SELU_SCALE_ALPHA
+        return SELU_SCALE_ALPHA
     return float(Fraction(alpha) * Fraction(scale))

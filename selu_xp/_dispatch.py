@@ -7,7 +7,7 @@ import contextvars
 import threading
 from collections.abc import Iterator
 
-__all__ = ["force_generic", "generic_forced"]
+__all__ = ["any_block_open", "force_generic", "generic_forced"]
 
 _FORCE_GENERIC: contextvars.ContextVar[bool] = contextvars.ContextVar(
     "selu_xp_force_generic", default=False
@@ -35,6 +35,10 @@ def force_generic(enabled: bool = True) -> Iterator[None]:
     enabled : bool, optional
         ``False`` re-enables the fast paths inside an enclosing block.
 
+    See Also
+    --------
+    selu : One of the functions whose fast path the block turns off.
+
     Examples
     --------
     >>> import numpy as np
@@ -59,4 +63,14 @@ def force_generic(enabled: bool = True) -> Iterator[None]:
 
 def generic_forced() -> bool:
     """Whether the caller is inside ``force_generic()``."""
-    return _OPEN_BLOCKS > 0 and _FORCE_GENERIC.get()
+    return any_block_open() and _FORCE_GENERIC.get()
+
+
+def any_block_open() -> bool:
+    """Whether a ``force_generic()`` block is open in any thread.
+
+    The public functions skip their quick entry while one is: it does not
+    read the context variable (thread-local settings cost more to read than
+    the quick entry saves).
+    """
+    return _OPEN_BLOCKS > 0

@@ -7,7 +7,6 @@ import sys
 from collections.abc import Sequence
 from decimal import Decimal
 from functools import lru_cache
-from numbers import Integral
 from types import ModuleType
 from typing import Any
 
@@ -22,16 +21,14 @@ from ._constants import (
     PAPER_SCALE,
     SELU_ALPHA,
     SELU_SCALE,
-    check_parameter,
 )
-from ._generic import _narrow, _working_dtype
+from ._generic import narrow, where_scalar, working_dtype
 from ._inputs import adapt
-from ._random import _Host, source
-from ._validation import float_namespace
+from ._random import HostSource, source
+from ._typing import Array
+from ._validation import check_parameter, float_namespace, mask_shape
 
 __all__ = ["alpha_dropout"]
-
-Array = Any
 
 
 @not_for_autograph
@@ -115,7 +112,9 @@ def alpha_dropout(
 
     See Also
     --------
-    selu, lecun_normal, selu_parameters
+    selu : The activation whose moments the dropout keeps.
+    lecun_normal : The initial weights of self-normalizing networks.
+    selu_parameters : The SELU parameters for another fixed point.
 
     Notes
     -----
@@ -205,63 +204,22 @@ def alpha_dropout(
         msg = f"{func}() expects a positive variance, got {params[3]!r}."
         raise ValueError(msg)
     dynamic = is_tensorflow_namespace(xp) and None in tuple(x.shape)
-    mask_shape = _mask_shape(noise_shape, _shape(x, dynamic), func)
+    shape = mask_shape(noise_shape, _shape(x, dynamic), func)
     if p == 0 or not training:
         if rng is not None:
             source(rng, xp, device(x), func)  # a wrong rng is refused all the same
         return x
     draw = source(rng, xp, device(x), func, like=x)
-    if dynamic and isinstance(draw, _Host):
+    if dynamic and isinstance(draw, HostSource):
         msg = (
             f"{func}() cannot draw the portable stream for a tensor of unknown "
             f"shape {tuple(x.shape)} (inside tf.function); pass a "
             "tf.random.Generator, or rng=None, to draw with TensorFlow."
         )
         raise ValueError(msg)
-    a, b, dropped = _coefficients(p, *params)
-    keep = draw.bernoulli(mask_shape, 1.0 - p)
+    a, b, dropped = affine_coefficients(p, *params)
+    keep = draw.bernoulli(shape, 1.0 - p)
     return _affine(x, keep, a, b, dropped, xp)
-
-
-def _mask_shape(
-    noise_shape: object, shape: tuple[Any, ...], func: str
-) -> tuple[int, ...]:
-    """The mask's shape: `noise_shape` with ``None`` entries filled in."""
-    if noise_shape is None:
-        entries: list[object] = [None] * len(shape)
-    elif isinstance(noise_shape, Sequence) and all(
-        n is None or (isinstance(n, Integral) and not isinstance(n, bool))
-        for n in noise_shape
-    ):
-        entries = list(noise_shape)
-    else:
-        msg = (
-            f"{func}() expects noise_shape to be a sequence of integers or None, "
-            f"got {noise_shape!r}."
-        )
-        raise TypeError(msg)
-    if len(entries) != len(shape):
-        msg = (
-            f"{func}() expects noise_shape to have one entry per axis of x "
-            f"({len(shape)}), got {noise_shape!r}."
-        )
-        raise ValueError(msg)
-    result = []
-    for n, size in zip(entries, shape, strict=True):
-        if not isinstance(size, int):
-            if _is_tf_size(size) and n in (None, 1):
-                result.append(size if n is None else 1)
-                continue
-            msg = f"{func}() needs the shape of x to be known, got {shape}."
-            raise ValueError(msg)
-        if n is not None and n not in (1, size):
-            msg = (
-                f"{func}() expects noise_shape to broadcast to the shape of x "
-                f"{shape} (each entry None, 1 or the size of x), got {noise_shape!r}."
-            )
-            raise ValueError(msg)
-        result.append(size if n is None else int(n))
-    return tuple(result)
 
 
 def _shape(x: Array, dynamic: bool) -> tuple[Any, ...]:
@@ -273,13 +231,8 @@ def _shape(x: Array, dynamic: bool) -> tuple[Any, ...]:
     return tuple(sizes[i] if n is None else n for i, n in enumerate(tuple(x.shape)))
 
 
-def _is_tf_size(size: object) -> bool:
-    tf = sys.modules.get("tensorflow")
-    return tf is not None and isinstance(size, tf.Tensor)
-
-
 @constant_when_traced  # decimal arithmetic: computed while torch.compile traces
-def _coefficients(
+def affine_coefficients(
     rate: float, alpha: float, scale: float, mean: float, variance: float
 ) -> tuple[float, float, float]:
     """``(a, b, a * alpha' + b)``, each correctly rounded from 60 digits."""
@@ -309,7 +262,7 @@ def _affine(
     x: Array, keep: Array, a: float, b: float, dropped: float, xp: ModuleType
 ) -> Array:
     """``a * x + b`` where `keep`, else `dropped`, rounded once to `x`'s dtype."""
-    work = _working_dtype(x, xp)
+    work = working_dtype(x, xp)
     xw = x if x.dtype == work else xp.astype(x, work)
-    low = xp.asarray(dropped, dtype=work, device=device(xw))  # a 0-d array: 2023.12
-    return _narrow(xp.where(keep, a * xw + b, low), x.dtype, xp)
+    low = where_scalar(dropped, xw, xp)
+    return narrow(xp.where(keep, a * xw + b, low), x.dtype, xp)

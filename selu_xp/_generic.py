@@ -25,54 +25,55 @@ from typing import Any
 import numpy as np
 
 from ._compat import constant_when_traced, device
+from ._typing import Array
 
 __all__ = ["elu_family", "elu_family_derivative", "expm1_nonpositive"]
-
-Array = Any
 
 
 def elu_family(x: Array, pos: float, neg: float, *, xp: ModuleType) -> Array:
     """``pos * x`` for ``x > 0``, else ``neg * expm1(x)``, in `x`'s dtype."""
-    work = _working_dtype(x, xp)
+    work = working_dtype(x, xp)
     xw = x if x.dtype == work else xp.astype(x, work)
     positive = xw > 0
     # The expm1 branch only ever sees x <= 0 (so it cannot overflow), and the
     # product branch only ever sees values whose product is finite.
-    nonpositive = xp.where(positive, _like(0.0, xw, xp), xw)
+    nonpositive = xp.where(positive, where_scalar(0.0, xw, xp), xw)
     if x.dtype == xp.float64:
         negative_part = _neg_expm1_float64(nonpositive, neg, xp)
     else:
         # Computed wider (float32 in float64, half precision in float32), the
         # rounding to x's dtype hides expm1's error; float32 with nothing
         # wider takes the polynomial.
-        narrow = work == x.dtype and _name(work, xp) == "float32"
-        polynomial = "float32" if narrow else None
+        no_wider = work == x.dtype and _name(work, xp) == "float32"
+        polynomial = "float32" if no_wider else None
         negative_part = neg * expm1_nonpositive(nonpositive, xp, polynomial=polynomial)
     bound = _overflow_bound(pos, _name(work, xp))
     if bound < math.inf:
         clipped = xp.minimum(xw, xp.asarray(bound, dtype=work, device=device(xw)))
         scaled = pos * clipped
-        positive_part = xp.where(xw > bound, _like(pos * math.inf, scaled, xp), scaled)
+        positive_part = xp.where(
+            xw > bound, where_scalar(pos * math.inf, scaled, xp), scaled
+        )
     else:
         positive_part = pos * xw
-    return _narrow(xp.where(positive, positive_part, negative_part), x.dtype, xp)
+    return narrow(xp.where(positive, positive_part, negative_part), x.dtype, xp)
 
 
 def elu_family_derivative(x: Array, pos: float, neg: float, *, xp: ModuleType) -> Array:
     """``pos`` for ``x > 0``, else ``neg * exp(x)``, in `x`'s dtype."""
-    work = _working_dtype(x, xp)
+    work = working_dtype(x, xp)
     xw = x if x.dtype == work else xp.astype(x, work)
     positive = xw > 0
-    negative_part = neg * xp.exp(xp.where(positive, _like(0.0, xw, xp), xw))
+    negative_part = neg * xp.exp(xp.where(positive, where_scalar(0.0, xw, xp), xw))
     left = negative_part
-    return _narrow(xp.where(positive, _like(pos, left, xp), left), x.dtype, xp)
+    return narrow(xp.where(positive, where_scalar(pos, left, xp), left), x.dtype, xp)
 
 
 # Taylor coefficients 1/2!, 1/3!, ... of expm1(x) = x + x**2 * q(x), and the
 # point below which exp(x) - 1 is used instead, per working dtype: the
 # truncation error on [split, 0] is below 1e-9 (float32) and 1e-21 (float64)
 # relative.
-_EXPM1_POLYNOMIAL = {
+EXPM1_POLYNOMIAL = {
     "float32": (-0.34657359, tuple(1 / math.factorial(k) for k in range(2, 10))),
     "float64": (
         -0.6931471805599453,
@@ -102,17 +103,17 @@ def expm1_nonpositive(
     """
     if polynomial is None:
         far = x < -1.0
-        near = xp.where(far, _like(0.0, x, xp), x)
+        near = xp.where(far, where_scalar(0.0, x, xp), x)
         near_part = xp.expm1(near)
     else:
-        split, coefficients = _EXPM1_POLYNOMIAL[polynomial]
+        split, coefficients = EXPM1_POLYNOMIAL[polynomial]
         far = x < split
-        near = xp.where(far, _like(0.0, x, xp), x)
+        near = xp.where(far, where_scalar(0.0, x, xp), x)
         q = coefficients[-1]
         for c in reversed(coefficients[:-1]):
             q = c + near * q
         near_part = xp.where(near == 0, near, near + near * near * q)  # keeps -0.0
-    x_far = xp.where(far, x, _like(0.0, x, xp))
+    x_far = xp.where(far, x, where_scalar(0.0, x, xp))
     far_part = xp.exp(x_far) - 1.0 if far_from_exp else xp.expm1(x_far)
     return xp.where(far, far_part, near_part)
 
@@ -155,7 +156,7 @@ def _neg_expm1_float64(x: Array, neg: float, xp: ModuleType) -> Array:
     half an ULP.  Either way no libm ``expm1`` error is multiplied by `neg`.
     """
     far = x < -_LN2
-    near = xp.where(far, _like(0.0, x, xp), x)
+    near = xp.where(far, where_scalar(0.0, x, xp), x)
     sh, sl = _split(near)
     a_hi, a_lo = _two_prod(near, neg, (sh, sl))
     s = near * near
@@ -169,7 +170,7 @@ def _neg_expm1_float64(x: Array, neg: float, xp: ModuleType) -> Array:
     top_lo = b_hi - (top - a_hi)
     near_part = top + (top_lo + ((a_lo + b_lo) + (0.5 * neg * s_lo + tail)))
     near_part = xp.where(near == 0, neg * near, near_part)  # keeps -0.0
-    e = xp.exp(xp.where(far, x, _like(-1.0, x, xp)))
+    e = xp.exp(xp.where(far, x, where_scalar(-1.0, x, xp)))
     p_hi, p_lo = _two_prod(e, neg)
     d = p_hi - neg
     bb = d - p_hi
@@ -178,16 +179,19 @@ def _neg_expm1_float64(x: Array, neg: float, xp: ModuleType) -> Array:
     return xp.where(far, far_part, near_part)
 
 
-def _like(value: float, like: Array, xp: ModuleType) -> Array:
-    """`value` as a 0-d array of `like`'s dtype and device.
+def where_scalar(value: float, like: Array, xp: ModuleType) -> Any:
+    """`value` as ``where`` takes it beside `like` in namespace `xp`.
 
-    ``where`` takes Python scalars only from the 2024.12 standard on; a 0-d
-    array works in every version and rounds `value` the same way.
+    The Python float itself from the 2024.12 standard on; before it, whose
+    ``where`` takes arrays only, a 0-d array of `like`'s dtype and device
+    (which rounds `value` the same way).
     """
+    if getattr(xp, "__array_api_version__", "2024.12") >= "2024.12":
+        return value
     return xp.asarray(value, dtype=like.dtype, device=device(like))
 
 
-def _working_dtype(x: Array, xp: ModuleType) -> Any:
+def working_dtype(x: Array, xp: ModuleType) -> Any:
     """The dtype to compute in: float64 for float32 input where the device has it.
 
     float64 is computed as is; float32 is widened to float64 (one final rounding
@@ -241,7 +245,7 @@ def _cached_overflow_bound(coef: float, dtype_name: str) -> float:
     return float(t)
 
 
-def _narrow(result: Array, dtype: Any, xp: ModuleType) -> Array:
+def narrow(result: Array, dtype: Any, xp: ModuleType) -> Array:
     """Round `result` to `dtype`, sending values that overflow it to +-inf.
 
     NumPy warns when a cast overflows; values at or beyond the rounding
@@ -253,6 +257,6 @@ def _narrow(result: Array, dtype: Any, xp: ModuleType) -> Array:
     finfo = xp.finfo(dtype)
     largest, eps = float(finfo.max), float(finfo.eps)
     threshold = largest + largest / (2 - eps) * eps / 2
-    result = xp.where(result >= threshold, _like(math.inf, result, xp), result)
-    result = xp.where(result <= -threshold, _like(-math.inf, result, xp), result)
+    result = xp.where(result >= threshold, where_scalar(math.inf, result, xp), result)
+    result = xp.where(result <= -threshold, where_scalar(-math.inf, result, xp), result)
     return xp.astype(result, dtype)

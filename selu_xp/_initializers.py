@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from numbers import Integral
 from types import ModuleType
 from typing import Any
 
@@ -17,16 +16,16 @@ from ._compat import (
     tensorflow_namespace,
 )
 from ._random import source
-from ._validation import check_standard
+from ._typing import Array
+from ._validation import check_dtype, check_shape, check_standard, fan_in
 
 __all__ = ["lecun_normal"]
 
-Array = Any
 
 # The standard deviation of the standard normal truncated to [-2, 2].
 TRUNCATED_STD = 0.87962566103423978
 
-_DISTRIBUTIONS = ("truncated_normal", "normal")
+DISTRIBUTIONS = ("truncated_normal", "normal")
 
 
 @not_for_autograph
@@ -104,7 +103,8 @@ def lecun_normal(
 
     See Also
     --------
-    selu, alpha_dropout
+    selu : The activation that these weights are made for.
+    alpha_dropout : The dropout of self-normalizing networks.
 
     Notes
     -----
@@ -149,9 +149,9 @@ def lecun_normal(
     ((32, 16, 3, 3), array_api_strict.float32)
     """
     func = "lecun_normal"
-    dims = _check_shape(shape, func)
-    fan_in = _fan_in(dims, in_axis, out_axis, func)
-    if not isinstance(distribution, str) or distribution not in _DISTRIBUTIONS:
+    dims = check_shape(shape, func)
+    fans = fan_in(dims, in_axis, out_axis, func)
+    if not isinstance(distribution, str) or distribution not in DISTRIBUTIONS:
         msg = (
             f"{func}() expects distribution to be 'truncated_normal' or 'normal', "
             f"got {distribution!r}."
@@ -162,17 +162,17 @@ def lecun_normal(
     info = ns.__array_namespace_info__()
     if device is None:
         device = info.default_device()
-    requested = _check_dtype(ns, info, dtype, device, func)
+    requested = check_dtype(ns, info, dtype, device, func)
     # NumPy's other byte orders: drawn in the native one, returned as asked.
     native = getattr(requested, "isnative", True)
     dtype = requested if native else requested.newbyteorder("=")
     draw = source(rng, ns, device, func)
     if distribution == "normal":
-        w = draw.normal(dims, 1.0 / math.sqrt(fan_in), dtype)
+        w = draw.normal(dims, 1.0 / math.sqrt(fans), dtype)
     else:
-        scale = 1.0 / (TRUNCATED_STD * math.sqrt(fan_in))
+        scale = 1.0 / (TRUNCATED_STD * math.sqrt(fans))
         w = draw.truncated_normal(dims, scale, dtype)
-        bound = _round_down(2.0 * scale, ns.finfo(dtype))
+        bound = round_down(2.0 * scale, ns.finfo(dtype))
         w = ns.clip(w, -bound, bound)
     return w if native else w.astype(requested)
 
@@ -199,70 +199,7 @@ def resolve_namespace(xp: object, func: str) -> ModuleType:
         raise TypeError(msg) from exc
 
 
-def _check_shape(shape: object, func: str) -> tuple[int, ...]:
-    if not isinstance(shape, Sequence) or not all(
-        isinstance(n, Integral) and not isinstance(n, bool) for n in shape
-    ):
-        msg = f"{func}() expects shape to be a tuple of integers, got {shape!r}."
-        raise TypeError(msg)
-    dims = tuple(int(n) for n in shape)
-    if len(dims) < 2 or min(dims) < 0:
-        msg = (
-            f"{func}() expects a shape of at least two non-negative sizes "
-            f"(inputs and outputs), got {dims}."
-        )
-        raise ValueError(msg)
-    return dims
-
-
-def _fan_in(dims: tuple[int, ...], in_axis: object, out_axis: object, func: str) -> int:
-    ndim = len(dims)
-    axes: list[int] = []
-    for name, axis in (("in_axis", in_axis), ("out_axis", out_axis)):
-        if isinstance(axis, bool) or not isinstance(axis, Integral):
-            msg = f"{func}() expects {name} to be an integer, got {axis!r}."
-            raise TypeError(msg)
-        index = int(axis)
-        if not -ndim <= index < ndim:
-            msg = (
-                f"{func}() got {name}={index}, out of range for a shape of {ndim} axes."
-            )
-            raise ValueError(msg)
-        axes.append(index % ndim)
-    if axes[0] == axes[1]:
-        msg = (
-            f"{func}() expects different in_axis and out_axis, got in_axis={in_axis} "
-            f"and out_axis={out_axis} for a shape of {ndim} axes."
-        )
-        raise ValueError(msg)
-    fan_in = math.prod([n for i, n in enumerate(dims) if i != axes[1]])
-    if fan_in == 0:
-        msg = (
-            f"{func}() got fan_in = 0 for shape {dims}; the input axis and the "
-            "receptive-field axes must be non-empty."
-        )
-        raise ValueError(msg)
-    return fan_in
-
-
-def _check_dtype(ns: ModuleType, info: Any, dtype: Any, device: Any, func: str) -> Any:
-    floats = info.dtypes(device=device, kind="real floating")
-    if dtype is None:
-        return info.default_dtypes(device=device)["real floating"]
-    try:
-        ok = ns.isdtype(dtype, "real floating")
-    except (TypeError, ValueError, AttributeError):
-        ok = False
-    if ok and (dtype != ns.float64 or "float64" in floats):
-        return dtype
-    msg = (
-        f"{func}() expects dtype to be a real floating dtype of {ns.__name__} "
-        f"available on device {device}, got {dtype!r}."
-    )
-    raise TypeError(msg)
-
-
-def _round_down(value: float, finfo: Any) -> float:
+def round_down(value: float, finfo: Any) -> float:
     """The largest number of `finfo`'s format that is at most `value` (> 0)."""
     bits = round(-math.log2(float(finfo.eps)))
     mantissa, exponent = math.frexp(value)

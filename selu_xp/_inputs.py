@@ -34,9 +34,9 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["Adapted", "adapt"]
+from ._typing import Array
 
-Array = Any
+__all__ = ["Adapted", "adapt"]
 
 
 class Adapted:
@@ -80,12 +80,14 @@ class Adapted:
                 "without out and use the returned array."
             )
             raise TypeError(msg)
-        if type(out) is not type(x) or out.dtype != x.dtype:
+        # A NumPy scalar's result goes into a 0-d array, as with NumPy's ufuncs.
+        kind = np.ndarray if isinstance(x, np.generic) else type(x)
+        if type(out) is not kind or out.dtype != x.dtype:
             got = type(out).__qualname__
             if hasattr(out, "dtype"):
                 got += f" of dtype {out.dtype}"
             msg = (
-                f"{func}() expects out to be a {type(x).__qualname__} of dtype "
+                f"{func}() expects out to be a {kind.__qualname__} of dtype "
                 f"{x.dtype} like x, got {got}."
             )
             raise TypeError(msg)

@@ -24,7 +24,7 @@ from decimal import Decimal
 from functools import lru_cache
 
 from ._compat import constant_when_traced
-from ._constants import check_parameter
+from ._validation import check_parameter
 
 __all__ = ["selu_parameters"]
 
@@ -76,7 +76,10 @@ def selu_parameters(mean: float = 0.0, variance: float = 1.0) -> tuple[float, fl
 
     See Also
     --------
-    selu, alpha_dropout, SELU_ALPHA, SELU_SCALE
+    selu : The activation, which takes the parameters as arguments.
+    alpha_dropout : The dropout, which takes the fixed point as arguments.
+    SELU_ALPHA : The ``alpha`` of the default fixed point (0, 1).
+    SELU_SCALE : The ``scale`` of the default fixed point (0, 1).
 
     Notes
     -----

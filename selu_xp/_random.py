@@ -57,10 +57,11 @@ from ._compat import (
     is_tensorflow_namespace,
     is_torch_namespace,
 )
+from ._typing import Array
+from ._validation import check_rng_device, check_rng_library
 
 __all__ = ["Source", "describe_rng", "eager_source", "source"]
 
-Array = Any
 
 # P(|Z| <= 2) and the lower tail P(Z < -2) of the standard normal.
 _TRUNCATION = 2.0
@@ -119,12 +120,12 @@ def eager_source(
     if isinstance(rng, (Integral, np.random.SeedSequence, np.random.BitGenerator)):
         seed = int(rng) if isinstance(rng, Integral) else rng
         try:
-            return _Host(np.random.default_rng(seed), xp, device)
+            return HostSource(np.random.default_rng(seed), xp, device)
         except ValueError as exc:
             msg = f"{func}() cannot seed a generator with rng={rng!r}: {exc}"
             raise ValueError(msg) from exc
     if isinstance(rng, np.random.Generator):
-        return _Host(rng, xp, device)
+        return HostSource(rng, xp, device)
     native = _native(rng, xp, device, func)
     if native is None:
         raise TypeError(_unknown(rng, func))
@@ -154,9 +155,9 @@ def _fresh(xp: ModuleType, device: Any, func: str, like: Array) -> Source:
         except RuntimeError:
             # Devices without generator objects (meta): torch's own default
             # stream for the device, which is fresh entropy too.
-            return _Torch(None, torch, device)
+            return TorchSource(None, torch, device)
         gen.seed()
-        return _Torch(gen, torch, device)
+        return TorchSource(gen, torch, device)
     if is_cupy_namespace(xp):
         cupy = sys.modules["cupy"]
         with device:
@@ -179,7 +180,7 @@ def _fresh(xp: ModuleType, device: Any, func: str, like: Array) -> Source:
             "an inference graph without any)."
         )
         raise ValueError(msg)
-    return _Host(np.random.default_rng(), xp, device)
+    return HostSource(np.random.default_rng(), xp, device)
 
 
 def _traced_jax(like: Array, func: str, jax: ModuleType) -> str:
@@ -214,18 +215,18 @@ def _native(rng: object, xp: ModuleType, device: Any, func: str) -> Source | Non
     """A backend generator's `Source`, or None if `rng` is no known generator."""
     torch = sys.modules.get("torch")
     if torch is not None and isinstance(rng, torch.Generator):
-        _check_backend("torch.Generator", is_torch_namespace(xp), xp, func)
-        _check_device(
+        check_rng_library("torch.Generator", is_torch_namespace(xp), xp, func)
+        check_rng_device(
             _torch_device(rng.device, torch), _torch_device(device, torch), func
         )
-        return _Torch(rng, torch, device)
+        return TorchSource(rng, torch, device)
     cupy = sys.modules.get("cupy")
     if cupy is not None and isinstance(rng, cupy.random.Generator):
-        _check_backend("cupy.random.Generator", is_cupy_namespace(xp), xp, func)
+        check_rng_library("cupy.random.Generator", is_cupy_namespace(xp), xp, func)
         return _Cupy(rng, cupy, device)
     jax = sys.modules.get("jax")
     if jax is not None and isinstance(rng, jax.Array) and _is_key(rng, jax):
-        _check_backend("JAX PRNG key", is_jax_namespace(xp), xp, func)
+        check_rng_library("JAX PRNG key", is_jax_namespace(xp), xp, func)
         if rng.ndim != (0 if _typed_key(rng, jax) else 1):
             msg = (
                 f"{func}() expects a single JAX PRNG key, got keys of shape "
@@ -235,34 +236,13 @@ def _native(rng: object, xp: ModuleType, device: Any, func: str) -> Source | Non
         if not (
             device is None or isinstance(rng, jax.core.Tracer) or _sharded(device, jax)
         ):
-            _check_device(_one_device(rng.devices()), device, func)
+            check_rng_device(_one_device(rng.devices()), device, func)
         return _Jax(rng, jax, device)
     tf = sys.modules.get("tensorflow")
     if tf is not None and isinstance(rng, tf.random.Generator):
-        _check_backend("tf.random.Generator", is_tensorflow_namespace(xp), xp, func)
+        check_rng_library("tf.random.Generator", is_tensorflow_namespace(xp), xp, func)
         return _TensorFlow(rng, tf, device)
     return None
-
-
-def _check_backend(kind: str, ok: bool, xp: ModuleType, func: str) -> None:
-    if not ok:
-        library = xp.__name__.removeprefix("array_api_compat.")
-        msg = (
-            f"{func}() got a {kind} as rng, but the output is an array of "
-            f"{library}. Pass that library's own generator, or an int seed or "
-            "numpy.random.Generator for numbers that are the same on every backend."
-        )
-        raise TypeError(msg)
-
-
-def _check_device(have: Any, want: Any, func: str) -> None:
-    if have != want:
-        msg = (
-            f"{func}() got a generator on device {have}, but the output is on "
-            f"device {want}. Pass a generator on {want}, or an int seed or "
-            "numpy.random.Generator for numbers drawn on the host."
-        )
-        raise TypeError(msg)
 
 
 def _torch_device(device: Any, torch: ModuleType) -> Any:
@@ -295,7 +275,7 @@ def _is_key(rng: Any, jax: ModuleType) -> bool:
     return bool(rng.dtype == np.uint32 and rng.shape == (2,))
 
 
-class _Host:
+class HostSource:
     """The portable stream: NumPy on the host, then moved to the device."""
 
     def __init__(self, gen: np.random.Generator, xp: ModuleType, device: Any) -> None:
@@ -327,7 +307,7 @@ class _Host:
         return moved if dtype == xp.float32 else xp.astype(moved, dtype)
 
 
-class _Torch:
+class TorchSource:
     """Native draws with a torch.Generator on its device."""
 
     def __init__(self, gen: Any, torch: ModuleType, device: Any) -> None:

@@ -4,43 +4,32 @@ For each installed backend, device and dtype, `selu` is evaluated on a fixed
 grid on both paths and compared with a reference computed in decimal
 arithmetic at 50 significant digits (the standard library's :mod:`decimal`,
 so the report needs nothing beyond the package's own dependencies), and with
-NumPy's result on the same inputs.
+NumPy's result on the same inputs.  The backends are the columns of
+`selu_xp._backend_table` that the tests run on, and each row is held to the
+bound that the tests hold the same column, dtype and path to.
 """
 
 from __future__ import annotations
 
-import contextlib
 import decimal
-import importlib
-import importlib.util
 import math
-from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Any
+from operator import attrgetter
 
 import numpy as np
 
 from ._activations import selu
+from ._backend_table import BACKENDS, Backend, bound, ulp_errors
+from ._backends.numpy import kernel_info
 from ._constants import PAPER_ALPHA, PAPER_SCALE
 from ._dispatch import force_generic
-from ._native_numpy import kernel_info
 
 __all__ = ["Row", "main", "run"]
 
 _ALPHA = decimal.Decimal(PAPER_ALPHA)
 _SCALE = decimal.Decimal(PAPER_SCALE)
-_NMANT = {"float32": 23, "float64": 52}
-# Largest accepted error against the reference, in ULPs, and largest accepted
-# difference from NumPy.  JAX evaluates float64 (and float32 without x64) with
-# XLA's own expm1, a few ULPs off (jax.nn.selu itself is 4-5 ULPs off), hence
-# its wider bound.  PyTorch's float32 fast path runs torch's own float32
-# kernel and is held to F.selu's error on the same grid.
-_BOUND = {"float32": 1.0, "float64": 1.5}
-# The compiled kernel (NumPy, and Dask and CuPy through it): float32
-# correctly rounded, float64 within 1 ULP.
-_KERNEL_BOUND = {"float32": 0.5, "float64": 1.0}
-_KERNEL_BACKENDS = ("numpy", "dask", "cupy")
-_JAX_BOUND = 6.0
+# Largest accepted difference from NumPy's result, in ULPs.  (The largest
+# accepted error against the reference is the tests' bound, `bound`.)
 _AGREE = 8.0
 
 
@@ -95,208 +84,70 @@ def reference(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return hi, lo
 
 
-def ulps(y: np.ndarray, hi: np.ndarray, lo: np.ndarray, dtype: str) -> np.ndarray:
-    """|y - (hi + lo)| in ULPs of `dtype` at the reference."""
-    _, exp = np.frexp(hi)
-    spacing = np.ldexp(1.0, exp - 1 - _NMANT[dtype])
-    err: np.ndarray = np.abs((y.astype(np.float64) - hi) - lo) / spacing
-    return err
-
-
-@dataclass(frozen=True)
-class _Target:
-    name: str
-    module: str
-    make: Callable[[Any, np.ndarray], Any]
-    to_numpy: Callable[[Any, Any], np.ndarray]
-    device: Callable[[Any], str]
-    usable: Callable[[Any], bool] = lambda _: True
-    where: str = "cpu"
-    peer: Callable[[Any, Any], Any] | None = None
-
-
-def _jax_cpu(jax: Any) -> Any:
-    return jax.devices("cpu")[0]
-
-
-def _jax_gpu_usable(jax: Any) -> bool:
-    try:
-        return bool(jax.devices("gpu"))
-    except RuntimeError:
-        return False
-
-
-def _cupy_usable(cp: Any) -> bool:
-    try:
-        return int(cp.cuda.runtime.getDeviceCount()) > 0
-    except Exception:
-        return False
-
-
-def _torch_selu(torch: Any, x: Any) -> Any:
-    return torch.nn.functional.selu(x)
-
-
-def _jax_selu(jax: Any, x: Any) -> Any:
-    return jax.nn.selu(x)
-
-
-def _tf_selu(tf: Any, x: Any) -> Any:
-    return tf.nn.selu(x)
-
-
-def _tf_gpu_usable(tf: Any) -> bool:
-    return bool(tf.config.list_physical_devices("GPU"))
-
-
-def _tf_on(tf: Any, a: np.ndarray, device: str) -> Any:
-    with tf.device(device):
-        return tf.identity(tf.constant(a))
-
-
-def _strict_array(xs: Any, a: np.ndarray) -> Any:
-    return xs.asarray(a)
-
-
-_TARGETS = [
-    _Target("numpy", "numpy", lambda m, a: a, lambda m, y: y, lambda m: "cpu"),
-    _Target(
-        "array_api_strict",
-        "array_api_strict",
-        _strict_array,
-        lambda m, y: np.asarray(y),
-        lambda m: "CPU_DEVICE",
-    ),
-    _Target(
-        "torch",
-        "torch",
-        lambda m, a: m.asarray(a.copy()),
-        lambda m, y: y.cpu().numpy(),
-        lambda m: "cpu",
-        peer=_torch_selu,
-    ),
-    _Target(
-        "torch",
-        "torch",
-        lambda m, a: m.asarray(a.copy(), device="cuda"),
-        lambda m, y: y.cpu().numpy(),
-        lambda m: f"cuda ({m.cuda.get_device_name(0)})",
-        usable=lambda m: bool(m.cuda.is_available()),
-        where="cuda",
-        peer=_torch_selu,
-    ),
-    _Target(
-        "jax",
-        "jax",
-        lambda m, a: m.device_put(a, _jax_cpu(m)),
-        lambda m, y: np.asarray(y),
-        lambda m: "cpu",
-        peer=_jax_selu,
-    ),
-    _Target(
-        "jax",
-        "jax",
-        lambda m, a: m.device_put(a, m.devices("gpu")[0]),
-        lambda m, y: np.asarray(y),
-        lambda m: f"gpu ({m.devices('gpu')[0].device_kind})",
-        usable=_jax_gpu_usable,
-        where="gpu",
-        peer=_jax_selu,
-    ),
-    _Target(
-        "dask",
-        "dask.array",
-        lambda m, a: m.from_array(a, chunks=max(1, a.size // 4)),
-        lambda m, y: np.asarray(y.compute()),
-        lambda m: "cpu",
-    ),
-    _Target(
-        "tensorflow",
-        "tensorflow",
-        lambda m, a: _tf_on(m, a, "/CPU:0"),
-        lambda m, y: y.numpy(),
-        lambda m: "cpu",
-        peer=_tf_selu,
-    ),
-    _Target(
-        "tensorflow",
-        "tensorflow",
-        lambda m, a: _tf_on(m, a, "/GPU:0"),
-        lambda m, y: y.numpy(),
-        lambda m: "gpu",
-        usable=_tf_gpu_usable,
-        where="gpu",
-        peer=_tf_selu,
-    ),
-    _Target(
-        "cupy",
-        "cupy",
-        lambda m, a: m.asarray(a),
-        lambda m, y: m.asnumpy(y),
-        lambda m: f"cuda:{m.cuda.Device().id}",
-        usable=_cupy_usable,
-        where="cuda",
-    ),
-]
-
-
-def _installed(module: str) -> bool:
-    return importlib.util.find_spec(module.split(".")[0]) is not None
-
-
-@contextlib.contextmanager
-def _mode(target: _Target, library: Any, dtype: str) -> Iterator[None]:
-    if target.module == "jax" and dtype == "float64":
-        with library.enable_x64(True):
-            yield
-    else:
-        yield
+def max_ulp(y: np.ndarray, hi: np.ndarray, lo: np.ndarray, dtype: str) -> float:
+    """The largest error of `y` against the reference ``hi + lo``, in ULPs."""
+    return float(np.nanmax(ulp_errors(y, hi, lo, dtype)))
 
 
 def run() -> tuple[list[Row], list[str]]:
-    """Evaluate every usable backend; return the rows and the notes."""
+    """Evaluate every usable backend; return the rows and the notes.
+
+    A note says why a backend is not reported (not installed, no GPU).
+    """
     x64 = grid()
     rows: list[Row] = []
     notes: list[str] = []
-    for target in _TARGETS:
-        if not _installed(target.module):
-            notes.append(f"{target.name}: not installed")
+    for backend in BACKENDS:
+        if not backend.report_dtypes:
             continue
-        library = importlib.import_module(target.module)
-        if not target.usable(library):
-            notes.append(f"{target.name} ({target.where}): no usable device")
+        reason = backend.skip_reason()
+        if reason is not None:
+            notes.append(f"{backend.id}: {reason}")
             continue
-        for dtype in ("float32", "float64"):
-            x = x64.astype(dtype)
-            hi, lo = reference(x.astype(np.float64))
-            expected = selu(x)
-            with _mode(target, library, dtype):
-                xb = target.make(library, x)
-                peer = math.nan
-                if target.peer is not None:
-                    own = target.to_numpy(library, target.peer(library, xb))
-                    peer = float(np.max(ulps(own, hi, lo, dtype)))
-                for path in ("fast", "generic"):
-                    with force_generic(path == "generic"):
-                        y = target.to_numpy(library, selu(xb))
-                    bound = _JAX_BOUND if target.module == "jax" else _BOUND[dtype]
-                    if (target.module, path, dtype) == ("torch", "fast", "float32"):
-                        bound = peer  # torch's own float32 kernel, as F.selu
-                    if path == "fast" and target.name in _KERNEL_BACKENDS:
-                        bound = _KERNEL_BOUND[dtype]
-                    rows.append(
-                        Row(
-                            target.name,
-                            target.device(library),
-                            dtype,
-                            path,
-                            float(np.max(ulps(y, hi, lo, dtype))),
-                            float(np.max(_ulp_diff(y, expected, dtype))),
-                            bound,
-                            peer,
-                        )
-                    )
-    return rows, notes
+        with backend.context():
+            for dtype in backend.report_dtypes:
+                rows += _rows(backend, x64.astype(dtype), dtype)
+    return _grouped(rows), notes
+
+
+def _rows(backend: Backend, x: np.ndarray, dtype: str) -> list[Row]:
+    """The fast and the generic row of `backend` on the grid `x`."""
+    hi, lo = reference(x.astype(np.float64))
+    expected = selu(x)
+    xb = backend.asarray(x)
+    own = backend.own_selu(xb)
+    peer = math.nan if own is None else max_ulp(backend.to_numpy(own), hi, lo, dtype)
+    label = backend.device_label
+    rows = []
+    for path in ("fast", "generic"):
+        with force_generic(path == "generic"):
+            y = backend.to_numpy(selu(xb))
+        rows.append(
+            Row(
+                backend.family,
+                label,
+                dtype,
+                path,
+                max_ulp(y, hi, lo, dtype),
+                float(np.max(_ulp_diff(y, expected, dtype))),
+                bound(backend, "selu", dtype, path),
+                peer,
+            )
+        )
+    return rows
+
+
+def _grouped(rows: list[Row]) -> list[Row]:
+    """`rows` with each library and device together, float32 first.
+
+    JAX's float32 and float64 rows on the CPU come from two columns (without
+    and with x64) and make one group.
+    """
+    groups: dict[tuple[str, str], list[Row]] = {}
+    for r in rows:
+        groups.setdefault((r.backend, r.device), []).append(r)
+    by_dtype = attrgetter("dtype")
+    return [r for group in groups.values() for r in sorted(group, key=by_dtype)]
 
 
 def _ulp_diff(y: np.ndarray, z: np.ndarray, dtype: str) -> np.ndarray:

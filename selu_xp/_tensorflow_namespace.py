@@ -26,6 +26,8 @@ from typing import Any
 import numpy as np
 import tensorflow as tf
 
+from ._typing import Array
+
 __all__ = [
     "asarray",
     "astype",
@@ -44,7 +46,6 @@ __all__ = [
     "where",
 ]
 
-Array = Any
 
 float16 = tf.float16
 bfloat16 = tf.bfloat16

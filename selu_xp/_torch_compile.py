@@ -42,10 +42,9 @@ from torch._opaque_base import OpaqueBase
 
 from . import _random
 from ._compat import array_namespace, constant_when_traced
+from ._typing import Array
 
 __all__ = ["Deferred", "generator_source", "source"]
-
-Array = Any
 
 
 class _Arguments(OpaqueBase):

@@ -1,13 +1,38 @@
-"""Checks shared by the public functions: one namespace, one real floating dtype."""
+"""Every check of the public functions' arguments, with the message it raises."""
 
 from __future__ import annotations
 
+import math
+import sys
+from collections.abc import Sequence
+from numbers import Integral, Real
 from types import ModuleType
 from typing import Any
 
-from ._compat import array_namespace, is_array_api_obj
+from ._compat import (
+    array_namespace,
+    device,
+    is_array_api_obj,
+    is_dask_namespace,
+    is_jax_namespace,
+    is_tensorflow_namespace,
+    is_writeable_array,
+)
+from ._typing import Array
 
-__all__ = ["MIN_STANDARD", "check_standard", "float_namespace"]
+__all__ = [
+    "MIN_STANDARD",
+    "check_dtype",
+    "check_out",
+    "check_parameter",
+    "check_rng_device",
+    "check_rng_library",
+    "check_shape",
+    "check_standard",
+    "fan_in",
+    "float_namespace",
+    "mask_shape",
+]
 
 MIN_STANDARD = "2023.12"
 """The oldest array API standard selu_xp runs on: it needs ``minimum`` and
@@ -57,3 +82,191 @@ def check_standard(xp: ModuleType, func: str) -> None:
             f"'{MIN_STANDARD}') (or later)."
         )
         raise TypeError(msg)
+
+
+def check_parameter(value: object, name: str, func: str) -> float:
+    """Return `value` as a float, or raise if it is not a finite real number."""
+    if isinstance(value, bool) or not isinstance(value, Real):
+        msg = (
+            f"{func}() expects {name} to be a real number, "
+            f"got {type(value).__name__} {value!r}."
+        )
+        raise TypeError(msg)
+    result = float(value)
+    if not math.isfinite(result):
+        msg = f"{func}() expects a finite {name}, got {result!r}."
+        raise ValueError(msg)
+    return result
+
+
+def check_out(x: Array, out: Array, xp: ModuleType, func: str) -> None:
+    """Raise unless `out` can take ``func(x)``: same library, shape, dtype, device."""
+    if not is_array_api_obj(out):
+        msg = (
+            f"{func}() expects out to be an array like x, got "
+            f"{type(out).__module__}.{type(out).__qualname__}."
+        )
+        raise TypeError(msg)
+    if array_namespace(out) is not xp:
+        msg = (
+            f"{func}() expects out to be an array of the same library as x "
+            f"({type(x).__qualname__}), got {type(out).__qualname__}."
+        )
+        raise TypeError(msg)
+    if is_jax_namespace(xp) or is_dask_namespace(xp) or is_tensorflow_namespace(xp):
+        msg = (
+            f"{func}() cannot write into out for {type(x).__qualname__} arrays, which "
+            "are immutable or lazy; call it without out and use the returned array."
+        )
+        raise TypeError(msg)
+    if out.dtype != x.dtype:
+        msg = (
+            f"{func}() expects out to have the dtype of x ({x.dtype}), got {out.dtype}."
+        )
+        raise TypeError(msg)
+    if tuple(out.shape) != tuple(x.shape):
+        msg = (
+            f"{func}() expects out to have the shape of x ({tuple(x.shape)}), "
+            f"got {tuple(out.shape)}."
+        )
+        raise ValueError(msg)
+    if device(out) != device(x):
+        msg = (
+            f"{func}() expects out on the device of x ({device(x)}), got {device(out)}."
+        )
+        raise ValueError(msg)
+    if not is_writeable_array(out):
+        msg = f"{func}() cannot write into out: it is read-only."
+        raise ValueError(msg)
+
+
+def check_shape(shape: object, func: str) -> tuple[int, ...]:
+    if not isinstance(shape, Sequence) or not all(
+        isinstance(n, Integral) and not isinstance(n, bool) for n in shape
+    ):
+        msg = f"{func}() expects shape to be a tuple of integers, got {shape!r}."
+        raise TypeError(msg)
+    dims = tuple(int(n) for n in shape)
+    if len(dims) < 2 or min(dims) < 0:
+        msg = (
+            f"{func}() expects a shape of at least two non-negative sizes "
+            f"(inputs and outputs), got {dims}."
+        )
+        raise ValueError(msg)
+    return dims
+
+
+def fan_in(dims: tuple[int, ...], in_axis: object, out_axis: object, func: str) -> int:
+    ndim = len(dims)
+    axes: list[int] = []
+    for name, axis in (("in_axis", in_axis), ("out_axis", out_axis)):
+        if isinstance(axis, bool) or not isinstance(axis, Integral):
+            msg = f"{func}() expects {name} to be an integer, got {axis!r}."
+            raise TypeError(msg)
+        index = int(axis)
+        if not -ndim <= index < ndim:
+            msg = (
+                f"{func}() got {name}={index}, out of range for a shape of {ndim} axes."
+            )
+            raise ValueError(msg)
+        axes.append(index % ndim)
+    if axes[0] == axes[1]:
+        msg = (
+            f"{func}() expects different in_axis and out_axis, got in_axis={in_axis} "
+            f"and out_axis={out_axis} for a shape of {ndim} axes."
+        )
+        raise ValueError(msg)
+    fan_in = math.prod([n for i, n in enumerate(dims) if i != axes[1]])
+    if fan_in == 0:
+        msg = (
+            f"{func}() got fan_in = 0 for shape {dims}; the input axis and the "
+            "receptive-field axes must be non-empty."
+        )
+        raise ValueError(msg)
+    return fan_in
+
+
+def check_dtype(ns: ModuleType, info: Any, dtype: Any, device: Any, func: str) -> Any:
+    floats = info.dtypes(device=device, kind="real floating")
+    if dtype is None:
+        return info.default_dtypes(device=device)["real floating"]
+    try:
+        ok = ns.isdtype(dtype, "real floating")
+    except (TypeError, ValueError, AttributeError):
+        ok = False
+    if ok and (dtype != ns.float64 or "float64" in floats):
+        return dtype
+    msg = (
+        f"{func}() expects dtype to be a real floating dtype of {ns.__name__} "
+        f"available on device {device}, got {dtype!r}."
+    )
+    raise TypeError(msg)
+
+
+def mask_shape(
+    noise_shape: object, shape: tuple[Any, ...], func: str
+) -> tuple[int, ...]:
+    """The mask's shape: `noise_shape` with ``None`` entries filled in."""
+    if noise_shape is None:
+        entries: list[object] = [None] * len(shape)
+    elif isinstance(noise_shape, Sequence) and all(
+        n is None or (isinstance(n, Integral) and not isinstance(n, bool))
+        for n in noise_shape
+    ):
+        entries = list(noise_shape)
+    else:
+        msg = (
+            f"{func}() expects noise_shape to be a sequence of integers or None, "
+            f"got {noise_shape!r}."
+        )
+        raise TypeError(msg)
+    if len(entries) != len(shape):
+        msg = (
+            f"{func}() expects noise_shape to have one entry per axis of x "
+            f"({len(shape)}), got {noise_shape!r}."
+        )
+        raise ValueError(msg)
+    result = []
+    for n, size in zip(entries, shape, strict=True):
+        if not isinstance(size, int):
+            if _is_tf_size(size) and n in (None, 1):
+                result.append(size if n is None else 1)
+                continue
+            msg = f"{func}() needs the shape of x to be known, got {shape}."
+            raise ValueError(msg)
+        if n is not None and n not in (1, size):
+            msg = (
+                f"{func}() expects noise_shape to broadcast to the shape of x "
+                f"{shape} (each entry None, 1 or the size of x), got {noise_shape!r}."
+            )
+            raise ValueError(msg)
+        result.append(size if n is None else int(n))
+    return tuple(result)
+
+
+def check_rng_library(kind: str, ok: bool, xp: ModuleType, func: str) -> None:
+    """Raise unless a generator of `kind` draws for namespace `xp` (`ok`)."""
+    if not ok:
+        library = xp.__name__.removeprefix("array_api_compat.")
+        msg = (
+            f"{func}() got a {kind} as rng, but the output is an array of "
+            f"{library}. Pass that library's own generator, or an int seed or "
+            "numpy.random.Generator for numbers that are the same on every backend."
+        )
+        raise TypeError(msg)
+
+
+def check_rng_device(have: Any, want: Any, func: str) -> None:
+    """Raise unless a generator on device `have` draws for device `want`."""
+    if have != want:
+        msg = (
+            f"{func}() got a generator on device {have}, but the output is on "
+            f"device {want}. Pass a generator on {want}, or an int seed or "
+            "numpy.random.Generator for numbers drawn on the host."
+        )
+        raise TypeError(msg)
+
+
+def _is_tf_size(size: object) -> bool:
+    tf = sys.modules.get("tensorflow")
+    return tf is not None and isinstance(size, tf.Tensor)

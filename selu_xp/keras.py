@@ -39,10 +39,10 @@ import keras
 from . import _activations, _dropout
 from ._constants import SELU_ALPHA, SELU_SCALE
 from ._initializers import TRUNCATED_STD
+from ._typing import Array
 
 __all__ = ["AlphaDropout", "LecunNormal", "selu"]
 
-Array = Any
 
 _PACKAGE = "selu_xp"
 
@@ -66,6 +66,11 @@ def selu(x: Array) -> Array:
     -------
     tensor
         ``selu(x)``, a tensor of the same backend, dtype and shape.
+
+    See Also
+    --------
+    selu_xp.selu : The same function for any array library, with any
+        parameters.
 
     Examples
     --------
@@ -108,7 +113,7 @@ class LecunNormal(keras.initializers.Initializer):  # type: ignore[misc]
 
     See Also
     --------
-    selu_xp.lecun_normal : the same initialization for any array library.
+    selu_xp.lecun_normal : The same initialization for any array library.
 
     Examples
     --------
@@ -202,7 +207,7 @@ class AlphaDropout(keras.layers.Layer):  # type: ignore[misc]
 
     See Also
     --------
-    selu_xp.alpha_dropout
+    selu_xp.alpha_dropout : The same dropout for any array library.
 
     Notes
     -----
@@ -276,7 +281,7 @@ class AlphaDropout(keras.layers.Layer):  # type: ignore[misc]
         self.seed = seed
         self.seed_generator = keras.random.SeedGenerator(seed)
         self.supports_masking = True
-        self._a, self._b, self._dropped = _dropout._coefficients(
+        self._a, self._b, self._dropped = _dropout.affine_coefficients(
             rate, SELU_ALPHA, SELU_SCALE, mean, variance
         )
         self.built = True

@@ -37,10 +37,11 @@ from typing import Any
 import torch
 
 from . import _activations, _dropout
-from ._constants import SELU_ALPHA, SELU_SCALE, check_parameter, scaled_alpha
-from ._initializers import _DISTRIBUTIONS, TRUNCATED_STD, _round_down
-from ._native_torch import kernel_alpha
-from ._random import Source, _Torch
+from ._backends.torch import kernel_alpha
+from ._constants import SELU_ALPHA, SELU_SCALE, scaled_alpha
+from ._initializers import DISTRIBUTIONS, TRUNCATED_STD, round_down
+from ._random import Source, TorchSource
+from ._validation import check_parameter
 
 __all__ = ["SELU", "AlphaDropout", "init"]
 
@@ -62,7 +63,7 @@ def _draws(generator: Any, device: Any, func: str) -> Source:
         from ._torch_compile import generator_source
 
         return generator_source(generator, device, func)
-    return _Torch(generator, torch, device)
+    return TorchSource(generator, torch, device)
 
 
 def _check_generator(generator: object, func: str) -> None:
@@ -77,6 +78,9 @@ def _check_generator(generator: object, func: str) -> None:
 
 class SELU(torch.nn.Module):
     r"""The SELU activation as a module: ``selu_xp.selu(x, alpha, scale)``.
+
+    Like ``torch.nn.SELU``, with the SELU parameters as arguments; they are
+    checked once, when the module is made.
 
     Parameters
     ----------
@@ -93,7 +97,7 @@ class SELU(torch.nn.Module):
 
     See Also
     --------
-    selu_xp.selu
+    selu_xp.selu : The same function for any array library.
 
     Notes
     -----
@@ -120,7 +124,7 @@ class SELU(torch.nn.Module):
         self._default = self.alpha is SELU_ALPHA and self.scale is SELU_SCALE
         # torch's elu kernel with the alpha whose product with scale rounds to
         # the exact coefficient, in float64 and in float32 (see
-        # selu_xp._native_torch), looked up once so that forward compiles.
+        # selu_xp._backends.torch), looked up once so that forward compiles.
         neg = self._neg = scaled_alpha(self.alpha, self.scale)
         self._kernel_alphas = (
             kernel_alpha(self.scale, neg, True),
@@ -178,7 +182,7 @@ class AlphaDropout(torch.nn.Module):
 
     See Also
     --------
-    selu_xp.alpha_dropout
+    selu_xp.alpha_dropout : The same dropout for any array library.
 
     Notes
     -----
@@ -221,7 +225,7 @@ class AlphaDropout(torch.nn.Module):
         _check_generator(generator, func)
         self.p, self.mean, self.variance = rate, m, v
         self.generator = generator
-        self._a, self._b, self._dropped = _dropout._coefficients(
+        self._a, self._b, self._dropped = _dropout.affine_coefficients(
             rate, SELU_ALPHA, SELU_SCALE, m, v
         )
 
@@ -285,7 +289,7 @@ def lecun_normal_(
 
     See Also
     --------
-    selu_xp.lecun_normal : the same numbers as a new array, for any library.
+    selu_xp.lecun_normal : The same numbers as a new array, for any library.
 
     Notes
     -----
@@ -319,7 +323,7 @@ def lecun_normal_(
     if fan_in == 0:
         msg = f"{func}() got fan_in = 0 for shape {tuple(tensor.shape)}."
         raise ValueError(msg)
-    if distribution not in _DISTRIBUTIONS:
+    if distribution not in DISTRIBUTIONS:
         msg = (
             f"{func}() expects distribution to be 'truncated_normal' or 'normal', "
             f"got {distribution!r}."
@@ -333,7 +337,7 @@ def lecun_normal_(
             w = draw.normal(shape, 1.0 / math.sqrt(fan_in), tensor.dtype)
         else:
             scale = 1.0 / (TRUNCATED_STD * math.sqrt(fan_in))
-            bound = _round_down(2.0 * scale, torch.finfo(tensor.dtype))
+            bound = round_down(2.0 * scale, torch.finfo(tensor.dtype))
             w = draw.truncated_normal(shape, scale, tensor.dtype)
             w = w.clamp(-bound, bound)
         tensor.copy_(w)

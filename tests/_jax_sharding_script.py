@@ -103,7 +103,7 @@ def main() -> None:
         lambda: close(jax.jacfwd(selu_xp.selu)(row), np.diag(selu_grad_ref(values[0]))),
     )
 
-    shard_map = getattr(jax, "shard_map", None)
+    shard_map: Any = getattr(jax, "shard_map", None)
     if shard_map is None:  # older JAX
         from jax.experimental.shard_map import shard_map
     spec = PartitionSpec("d")

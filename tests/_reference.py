@@ -106,7 +106,7 @@ def accuracy_grid(dtype: str) -> np.ndarray:
 def _round_to(x: np.ndarray, dtype: str) -> np.ndarray:
     if dtype == "bfloat16":
         # Round to nearest even on the top 16 bits of the float32 pattern.
-        bits = x.astype(np.float32).view(np.uint32).astype(np.uint64)
+        bits: np.ndarray = x.astype(np.float32).view(np.uint32).astype(np.uint64)
         bits = (bits + 0x7FFF + ((bits >> 16) & 1)) >> 16 << 16
         return bits.astype(np.uint32).view(np.float32).astype(np.float64)
     return x.astype(dtype).astype(np.float64)

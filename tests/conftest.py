@@ -5,9 +5,10 @@ from __future__ import annotations
 import functools
 from collections.abc import Iterator
 
+import numpy as np
 import pytest
 
-from selu_xp import _dispatch, _native, force_generic
+from selu_xp import _backends, _dispatch, force_generic
 
 from ._backends import BACKENDS, Backend, active, backend_dtype_params, backend_params
 
@@ -33,8 +34,8 @@ def path(request: pytest.FixtureRequest) -> Iterator[str]:
 
     The fast leg runs what a program's default calls run: it opens no block
     (any open ``force_generic()`` block, even ``force_generic(False)``, makes
-    the public functions skip their quick entry, ``_native.QUICK``), and the
-    quick entries are registered beforehand (`_native.lookup` adds one when it
+    the public functions skip their quick entry), and the quick entries are
+    registered beforehand (`selu_xp._backends.lookup` adds one when it
     first finds its backend, so a process's very first call goes the long
     way).  test_matrix.py checks that the quick entry is taken.
     """
@@ -43,9 +44,9 @@ def path(request: pytest.FixtureRequest) -> Iterator[str]:
             yield request.param
         return
     _register_quick_entries()
-    assert _dispatch._OPEN_BLOCKS == 0, "a force_generic() block is left open"
+    assert not _dispatch.any_block_open(), "a force_generic() block is left open"
     yield request.param
-    assert _dispatch._OPEN_BLOCKS == 0, "the test left a force_generic() block open"
+    assert not _dispatch.any_block_open(), "the test left a force_generic() block open"
 
 
 @functools.cache
@@ -54,4 +55,4 @@ def _register_quick_entries() -> None:
     for b in BACKENDS:
         if b.skip_reason() is None:
             with active(b):
-                _native.lookup(b.xp, derivative=False)
+                _backends.lookup(b.asarray(np.zeros(1)), b.xp)

@@ -120,7 +120,7 @@ def test_parameters_accept_integers_and_numpy_scalars() -> None:
 def test_positional_use_matches_the_signatures() -> None:
     x = np.asarray([-1.0, 1.0])
     with pytest.raises(TypeError):
-        selu(x, 1.0)  # type: ignore[misc]
+        selu(x, 1.0)  # type: ignore[call-arg]
     with pytest.raises(TypeError):
         selu(x=x)  # type: ignore[call-arg]
     np.testing.assert_array_equal(elu(x, 0.5), elu(x, alpha=0.5))

@@ -50,7 +50,16 @@ _TOP = {
     "float32": 2.0**128 - 2.0**103,
     "float64": math.inf,
 }
-_TINY = {"float16": 2.0**-14, "bfloat16": 2.0**-126, "float32": 2.0**-126}
+_TINY = {
+    "float16": 2.0**-14,
+    "bfloat16": 2.0**-126,
+    "float32": 2.0**-126,
+    "float64": 2.0**-1022,
+}
+_MANTISSA = {"float16": 10, "bfloat16": 7, "float32": 23, "float64": 52}
+# Libraries whose CPU runtime flushes subnormal inputs and results to zero
+# (XLA and TensorFlow set the FTZ/DAZ modes; x * 1.0 flushes there too).
+FLUSHING = ("jax", "tensorflow")
 
 
 @dataclass
@@ -127,7 +136,7 @@ def _make_input(case: Case) -> tuple[Any, bool]:
     if dt in _TOP:  # values rounded to the dtype first: later casts are exact
         half = "bfloat16" if case.kind == "bfloat16" else dt
         with np.errstate(over="ignore", invalid="ignore"):
-            case.values = _round_to(case.values, half)
+            case.values = np.asarray(_round_to(case.values, half))
     data = case.values
     if case.layout == "strided":
         data = np.repeat(data, 2, axis=-1)
@@ -178,7 +187,7 @@ def _make_out(case: Case, x: Any) -> tuple[Any, bool]:
     if case.out == "none":
         return None, True
     if case.out == "self":
-        return x, _out_kind_ok(case)
+        return x, _out_kind_ok(case) and case.kind != "scalar"
     b = case.backend
     if b.module == "numpy":
         fresh = np.zeros_like(x)
@@ -198,7 +207,7 @@ def _make_out(case: Case, x: Any) -> tuple[Any, bool]:
 
 
 def _out_kind_ok(case: Case) -> bool:
-    return case.kind in ("plain", "subclass", "matrix", "bfloat16")
+    return case.kind in ("plain", "subclass", "matrix", "bfloat16", "scalar")
 
 
 def _is_selu_xp_error(error: BaseException, name: str) -> bool:
@@ -207,7 +216,7 @@ def _is_selu_xp_error(error: BaseException, name: str) -> bool:
     )
 
 
-def _reference(case: Case, x64: np.ndarray) -> np.ndarray:
+def _reference(case: Case, x64: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(hi, lo) of the function at `x64`, from mpmath at 50 digits."""
     name, p = case.name, case.params
     if name.startswith("selu"):
@@ -251,25 +260,38 @@ def _check_values(case: Case, x: Any, y: Any) -> None:
     if name == "alpha_dropout":
         _check_dropout(case, x64, y64, dtype)
         return
-    hi, lo = _reference(case, x64.ravel())
-    y64 = y64.ravel()
+    x64, y64 = x64.ravel(), y64.ravel()
+    ok = _within_bound(y64, *_reference(case, x64), dtype, b.module in FLUSHING)
+    if b.module in FLUSHING:  # or as computed from the flushed input
+        flushed = np.where(np.abs(x64) < _TINY[dtype], np.copysign(0.0, x64), x64)
+        ok |= _within_bound(y64, *_reference(case, flushed), dtype, True)
+    assert ok.all(), f"{y64[~ok]} at {x64[~ok]} for {case}"
+
+
+def _within_bound(
+    y64: np.ndarray, hi: np.ndarray, lo: np.ndarray, dtype: str, flush: bool
+) -> np.ndarray:
+    """Elementwise: `y64` within BOUND ULP of the reference ``hi + lo``.
+
+    NaN and infinities must match; results below the smallest normal must be
+    within one subnormal step, or, with `flush`, may be zero.
+    """
+    ok = np.zeros(y64.shape, dtype=bool)
     nan = np.isnan(hi)
-    assert np.isnan(y64[nan]).all(), "NaN expected"
+    ok[nan] = np.isnan(y64[nan])
     over = ~nan & (np.abs(hi) >= _TOP[dtype])
-    np.testing.assert_array_equal(y64[over], np.copysign(np.inf, hi[over]))
-    rest = ~nan & ~over
-    if dtype == "float64":
-        nonzero = rest & (hi != 0)
-    else:
-        tiny = _TINY[dtype]
-        small = rest & (np.abs(hi) < tiny)
-        spacing = tiny * 2.0 ** -{"float16": 10, "bfloat16": 7, "float32": 23}[dtype]
-        assert (np.abs(y64[small] - hi[small]) <= spacing).all()
-        nonzero = rest & ~small
+    ok[over] = y64[over] == np.copysign(np.inf, hi[over])
+    tiny = _TINY[dtype]
+    small = ~nan & ~over & (np.abs(hi) < tiny)
+    step = tiny * 2.0 ** -_MANTISSA[dtype]
+    ok[small] = np.abs(y64[small] - hi[small]) <= step
+    if flush:
+        ok[small] |= y64[small] == 0
+    normal = ~nan & ~over & ~small
     with np.errstate(divide="ignore", invalid="ignore"):
-        err = ulp_errors(y64[nonzero], hi[nonzero], lo[nonzero], dtype)
-    worst = float(np.nanmax(err)) if err.size and not np.isnan(err).all() else 0.0
-    assert worst <= BOUND, f"{worst:.3f} ULP for {case}"
+        err = ulp_errors(y64[normal], hi[normal], lo[normal], dtype)
+    ok[normal] = err <= BOUND
+    return ok
 
 
 def _check_dropout(case: Case, x64: np.ndarray, y64: np.ndarray, dtype: str) -> None:
@@ -304,7 +326,7 @@ def _widen(b: Backend, a: Any) -> np.ndarray:
     return b.to_numpy(a).astype(np.float64)
 
 
-def _snapshot(b: Backend, x: Any) -> np.ndarray:
+def _snapshot(b: Backend, x: Any) -> np.ndarray | tuple[np.ndarray, np.ndarray]:
     if isinstance(x, np.ma.MaskedArray):
         return np.ma.getmaskarray(x).copy(), np.asarray(x.data).copy()
     return _widen(b, x).copy()
@@ -368,10 +390,10 @@ def test_every_call_is_right_or_refused(case: Case) -> None:
             assert not promised, f"{error!r} for {case}"
             return
         assert promised, f"accepted {case}"
-        _check_kind(case, x, y)
         if out is not None:
             assert y is out
         else:
+            _check_kind(case, x, y)
             _unchanged(before, case.backend, x)
         _check_values(case, _values_again(case), y)
 

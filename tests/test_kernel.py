@@ -10,13 +10,14 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
 
 import selu_xp
 from benchmarks import rounding
-from selu_xp import _native_numpy
+from selu_xp._backends import numpy as numpy_backend
 
 from ._reference import max_ulp
 
@@ -69,20 +70,20 @@ def _float32_sample(n: int = 1_000_000) -> np.ndarray:
 
 @pytest.mark.parametrize("name", FUNCTIONS)
 def test_float32_correctly_rounded_on_a_sample(name: str, level: str) -> None:
-    outcome = rounding.check(name, _float32_sample(), _native_numpy.kernel_ufunc(name))
+    outcome = rounding.check(name, _float32_sample(), numpy_backend.kernel_ufunc(name))
     assert outcome.misrounded == 0, outcome
 
 
 @pytest.mark.parametrize("name", FUNCTIONS)
 def test_float16_correctly_rounded_exhaustively(name: str) -> None:
     x = np.arange(2**16, dtype=np.uint16).view(np.float16)
-    outcome = rounding.check(name, x, _native_numpy.kernel_ufunc(name), np.float16)
+    outcome = rounding.check(name, x, numpy_backend.kernel_ufunc(name), np.float16)
     assert outcome.misrounded == 0, outcome
 
 
 def test_the_check_catches_a_misrounded_result() -> None:
     x = _float32_sample(10_000)
-    f = _native_numpy.kernel_ufunc("selu")
+    f = numpy_backend.kernel_ufunc("selu")
 
     def one_off(v: np.ndarray) -> np.ndarray:
         y = f(v)
@@ -112,7 +113,7 @@ def _float64_grid() -> np.ndarray:
 @pytest.mark.parametrize("name", FUNCTIONS)
 def test_float64_within_one_ulp(name: str, level: str) -> None:
     x = _float64_grid()[::7]  # the mpmath reference is the slow part
-    y = _native_numpy.kernel_ufunc(name)(x)
+    y = numpy_backend.kernel_ufunc(name)(x)
     err = max_ulp(name, x, y, "float64")
     assert err <= 1.0, f"{name}: {err:.3f} ULP"
 
@@ -129,7 +130,7 @@ def _mixed(dtype: str) -> np.ndarray:
 @pytest.mark.parametrize("name", FUNCTIONS)
 def test_every_level_gives_the_same_bits(name: str, dtype: str) -> None:
     x = _mixed(dtype)
-    f = _native_numpy.kernel_ufunc(name)
+    f = numpy_backend.kernel_ufunc(name)
     results = {}
     for lvl in LEVELS:
         with _at_level(lvl):
@@ -187,7 +188,7 @@ def test_out_strides_read_only_and_in_place() -> None:
     rng = np.random.default_rng(3)
     x = (rng.standard_normal((40, 30)) * 5).astype(np.float32)
     expected = selu_xp.selu(x)
-    f = _native_numpy.kernel_ufunc("selu")
+    f = numpy_backend.kernel_ufunc("selu")
     np.testing.assert_array_equal(f(x[::2, ::3]), expected[::2, ::3])
     np.testing.assert_array_equal(f(x.T), expected.T)
     frozen = x.copy()
@@ -210,7 +211,7 @@ def test_out_strides_read_only_and_in_place() -> None:
 def test_threads_split_large_arrays_bit_for_bit(
     dtype: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    n = _native_numpy.PARALLEL_MIN * 3 + 17
+    n = numpy_backend.PARALLEL_MIN * 3 + 17
     x = (np.random.default_rng(5).standard_normal(n) * 10).astype(dtype)
     whole = selu_xp.selu(x)
     pieces = np.concatenate(
@@ -219,27 +220,27 @@ def test_threads_split_large_arrays_bit_for_bit(
     bits = f"u{x.itemsize}"
     np.testing.assert_array_equal(whole.view(bits), pieces.view(bits))
     seen: set[str] = set()
-    f = _native_numpy.kernel_ufunc("selu")
+    f = numpy_backend.kernel_ufunc("selu")
 
     class Spy:
-        def __call__(self, *args: object, **kwargs: object) -> object:
+        def __call__(self, *args: Any, **kwargs: Any) -> Any:
             import threading
 
             seen.add(threading.current_thread().name)
             return f(*args, **kwargs)
 
-    monkeypatch.setattr(_native_numpy, "_worker_count", lambda: 3)
-    monkeypatch.setattr(_native_numpy, "_POOL", None)
-    result = _native_numpy._apply(Spy(), x, None, threads=True)
+    monkeypatch.setattr(numpy_backend, "_worker_count", lambda: 3)
+    monkeypatch.setattr(numpy_backend, "_POOL", None)
+    result = numpy_backend._apply(Spy(), x, None, threads=True)
     np.testing.assert_array_equal(result, whole)
     assert any(t.startswith("selu_xp") for t in seen), seen
-    pool = _native_numpy._POOL
+    pool = numpy_backend._POOL
     assert pool is not None
     pool.shutdown()
 
 
 def test_kernel_info_names_the_level() -> None:
-    info = _native_numpy.kernel_info()
+    info = numpy_backend.kernel_info()
     assert _ufunc.get_level() in info
     assert "compiled kernel" in info
 
@@ -285,7 +286,7 @@ def test_without_the_compiled_kernel_the_generic_path_runs() -> None:
         "import sys\n"
         "sys.modules['selu_xp._kernels._ufunc'] = None  # makes the import fail\n"
         "import numpy as np, selu_xp\n"
-        "from selu_xp._native_numpy import kernel_info\n"
+        "from selu_xp._backends.numpy import kernel_info\n"
         "x = np.asarray([-1.0, 0.0, 2.0], dtype=np.float32)\n"
         "print(kernel_info())\n"
         "print(selu_xp.selu(x).tolist(), selu_xp.selu(x).dtype)\n"

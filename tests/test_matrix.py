@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 import selu_xp
-from selu_xp import _dispatch, _native
+from selu_xp import _backends, _dispatch
 
 from ._backends import Backend
 
@@ -26,13 +26,14 @@ QUICK_RESULTS = {
 def test_fast_leg_takes_the_quick_entry(
     backend: Backend, name: str, path: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """On the fast leg a default call goes through ``_native.QUICK``, as it does
+    """On the fast leg a default call goes through the quick entry, as it does
     outside the tests, from the test's first call on; on the generic leg it
     does not."""
     x = backend.asarray(np.linspace(-2.0, 2.0, 9))
     if path == "generic":
-        _native.lookup(backend.xp, derivative=False)  # the fast leg did this
-    quick = _native.QUICK.get(type(x))
+        _backends.lookup(x, backend.xp)  # the fast leg did this
+    found = _backends.cached(x)
+    quick = None if found is None else found.quick
     if backend.module not in QUICK_RESULTS:
         assert quick is None, f"{backend} has a quick entry the matrix ignores"
         return
@@ -44,11 +45,12 @@ def test_fast_leg_takes_the_quick_entry(
         returned.append(result is not None)
         return result
 
-    monkeypatch.setitem(_native.QUICK, type(x), spy)
+    assert found is not None
+    monkeypatch.setitem(_backends._BY_TYPE, type(x), found._replace(quick=spy))
     getattr(selu_xp, name)(x)
     if path == "generic":
-        assert _dispatch._OPEN_BLOCKS > 0
+        assert _dispatch.any_block_open()
         assert returned == []
     else:
-        assert _dispatch._OPEN_BLOCKS == 0
+        assert not _dispatch.any_block_open()
         assert returned == [name in QUICK_RESULTS[backend.module]]

@@ -14,7 +14,8 @@ import numpy as np
 import pytest
 
 import selu_xp
-from selu_xp import _native, _native_numpy, force_generic
+from selu_xp import _backends, force_generic
+from selu_xp._backends import numpy as numpy_backend
 
 from ._backends import BACKENDS, Backend, active
 from ._reference import reference
@@ -160,7 +161,7 @@ def test_out_may_be_the_input(backend: Backend, name: str, path: str) -> None:
 def test_numpy_out_partially_overlapping_input(
     shift: int, name: str, path: str
 ) -> None:
-    n = _native_numpy.PARALLEL_MIN + 1000
+    n = numpy_backend.PARALLEL_MIN + 1000
     buf = np.random.default_rng(3).standard_normal(n + abs(shift)) * 5
     lo, hi = (0, abs(shift)) if shift > 0 else (abs(shift), 0)
     x = buf[lo : lo + n]
@@ -242,7 +243,7 @@ def _concurrent_results(calls: list[Callable[[], Any]], workers: int = 8) -> lis
 def test_eight_threads_share_inputs(backend: Backend, path: str) -> None:
     # Above the NumPy path's threading threshold, so that its own pool is
     # exercised under contention.
-    n = _native_numpy.PARALLEL_MIN + 3
+    n = numpy_backend.PARALLEL_MIN + 3
     with np.errstate(over="ignore"):
         data = {
             "float32": _scattered_specials(n, 4).astype(np.float32),
@@ -300,14 +301,13 @@ def test_dask_one_lazy_layer_with_chunks_kept(name: str) -> None:
 def test_dask_chunks_take_the_numpy_fast_path(monkeypatch: pytest.MonkeyPatch) -> None:
     da = pytest.importorskip("dask.array")
     calls = []
-    original = _native_numpy.elu_family
+    original = numpy_backend.elu_family
 
     def spy(x: Any, *args: Any, **kwargs: Any) -> Any:
         calls.append((x.shape, kwargs["threads"]))
         return original(x, *args, **kwargs)
 
-    monkeypatch.setattr(_native_numpy, "elu_family", spy)
-    monkeypatch.setattr(_native, "_FOUND", {})  # forget the resolved paths
+    monkeypatch.setattr(numpy_backend, "elu_family", spy)
     x = da.from_array(np.linspace(-5, 5, 1000), chunks=300)
     selu_xp.selu(x).compute(scheduler="sync")
     # Several chunks: Dask runs them in parallel, each on one thread.
@@ -322,7 +322,7 @@ def test_dask_chunks_take_the_numpy_fast_path(monkeypatch: pytest.MonkeyPatch) -
 
 def test_torch_kernel_alpha_gives_the_exact_coefficient() -> None:
     pytest.importorskip("torch")
-    from selu_xp._native_torch import kernel_alpha
+    from selu_xp._backends.torch import kernel_alpha
 
     rng = np.random.default_rng(6)
     cases = [(float(PAPER_SCALE), SCALE_ALPHA), (1.0, 1.0), (1.0, 0.3)]
@@ -355,7 +355,7 @@ def test_torch_selu_is_the_elu_kernel_with_exact_coefficients(dtype: str) -> Non
     """Where the fast path calls torch.selu, it equals aten.elu with the
     searched alpha bit for bit: F.selu's coefficients are the exact ones."""
     torch = pytest.importorskip("torch")
-    from selu_xp._native_torch import kernel_alpha
+    from selu_xp._backends.torch import kernel_alpha
 
     x = torch.asarray(_scattered_specials(4000, 7)).to(getattr(torch, dtype))
     alpha = kernel_alpha(float(PAPER_SCALE), SCALE_ALPHA, dtype == "float64")
@@ -418,12 +418,12 @@ CUPY = next(b for b in BACKENDS if b.id == "cupy")
 @pytest.mark.skipif(CUPY.skip_reason() is not None, reason=str(CUPY.skip_reason()))
 @pytest.mark.parametrize("dtype", ["float64", "float32", "float16"])
 def test_cupy_kernel_is_built_once_and_writes_out(dtype: str) -> None:
-    from selu_xp import _native_cupy
+    from selu_xp._backends import cupy as cupy_backend
 
     x = CUPY.asarray(_agreement_grid(dtype), dtype)
     first = selu_xp.selu(x)
-    kernel = _native_cupy._kernel(dtype, False)
-    assert _native_cupy._kernel(dtype, False) is kernel
+    kernel = cupy_backend._kernel(dtype, False)
+    assert cupy_backend._kernel(dtype, False) is kernel
     out = CUPY.asarray(np.zeros(x.shape), dtype)
     assert selu_xp.selu(x, out=out) is out
     np.testing.assert_array_equal(CUPY.to_numpy(out), CUPY.to_numpy(first))
@@ -437,20 +437,23 @@ def test_cupy_kernel_is_built_once_and_writes_out(dtype: str) -> None:
 # --- dispatch -------------------------------------------------------------
 
 
-def test_lookup_by_namespace(backend: Backend) -> None:
-    fast = _native.lookup(backend.xp, derivative=False)
+def test_lookup_by_array_type(backend: Backend) -> None:
+    x = backend.asarray(np.zeros(2))
+    fast = _backends.lookup(x, backend.xp)
     if backend.module == "array_api_strict":
         assert fast is None
     else:
         assert fast is not None
+    assert _backends.cached(x) is fast
+    assert _backends.lookup(backend.asarray(np.ones(3)), backend.xp) is fast
 
 
 def test_force_generic_skips_the_fast_path(monkeypatch: pytest.MonkeyPatch) -> None:
     def refuse(*args: Any) -> None:
         raise AssertionError("lookup was called")
 
-    monkeypatch.setattr(_native, "lookup", refuse)
-    monkeypatch.setattr(_native, "QUICK", {})
+    monkeypatch.setattr(_backends, "lookup", refuse)
+    monkeypatch.setattr(_backends, "_BY_TYPE", {})
     with force_generic():
         selu_xp.selu(np.zeros(3))
     with pytest.raises(AssertionError, match="lookup was called"):
@@ -480,7 +483,9 @@ def test_quick_entry_gives_the_long_ways_bits(
         x = lib.asarray(_scattered_specials(5000, 3).astype(dtype))
     f = getattr(selu_xp, name)
     f(x)  # the first call registers the quick entry
-    assert type(x) in _native.QUICK
+    found = _backends.cached(x)
+    assert found is not None
+    assert found.quick is not None
     quick, long = f(x), f(x, **same_values)
     a, b = np.asarray(quick), np.asarray(long)
     bits = f"u{a.itemsize}"
@@ -505,13 +510,13 @@ def test_quick_entry_leaves_other_devices_and_subclasses_the_long_way(
     torch = pytest.importorskip("torch")
     selu_xp.selu(torch.zeros(3))
     calls: list[str] = []
-    original = _native.lookup
+    original = _backends.lookup
 
-    def spy(xp: Any, derivative: bool) -> Any:
+    def spy(x: Any, xp: Any) -> Any:
         calls.append(xp.__name__)
-        return original(xp, derivative)
+        return original(x, xp)
 
-    monkeypatch.setattr(_native, "lookup", spy)
+    monkeypatch.setattr(_backends, "lookup", spy)
     meta = selu_xp.selu(torch.zeros(3, device="meta"))
     assert meta.device.type == "meta"
     param = torch.nn.Parameter(torch.linspace(-1, 1, 5))

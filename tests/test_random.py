@@ -134,7 +134,7 @@ def test_jax_key_under_jit() -> None:
 def foreign_generators(backend: Backend) -> list[Any]:
     """Generators of the other installed libraries than `backend`'s."""
     mine = backend.module.split(".")[0]
-    found = []
+    found: list[Any] = []
     for other in BACKENDS:
         lib = other.module.split(".")[0]
         if lib == mine or other.skip_reason() is not None:

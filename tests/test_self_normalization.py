@@ -74,7 +74,7 @@ def activations(backend: Backend) -> dict[str, list[np.ndarray]]:
 def _full_float32_matmul(backend: Backend) -> contextlib.AbstractContextManager[Any]:
     """JAX may multiply float32 matrices in reduced precision on GPUs; not here."""
     if backend.module == "jax":
-        return backend.library.default_matmul_precision("highest")  # type: ignore[no-any-return]
+        return backend.library.default_matmul_precision("highest")
     return contextlib.nullcontext()
 
 

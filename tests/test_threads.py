@@ -21,7 +21,8 @@ import numpy as np
 import pytest
 
 import selu_xp
-from selu_xp import _native_numpy, force_generic
+from selu_xp import force_generic
+from selu_xp._backends import numpy as numpy_backend
 
 from ._backends import BACKENDS, Backend, active, array_namespace, device
 
@@ -182,16 +183,16 @@ def test_numpy_split_over_threads_under_concurrency(
 ) -> None:
     """Arrays of PARALLEL_MIN elements or more are cut into parts computed by
     the module's thread pool; eight callers share that pool at once."""
-    monkeypatch.setattr(_native_numpy, "_worker_count", lambda: 4)  # 4 parts
+    monkeypatch.setattr(numpy_backend, "_worker_count", lambda: 4)  # 4 parts
     pool_calls: list[None] = []
-    pool = _native_numpy._pool
+    pool = numpy_backend._pool
 
     def counting_pool() -> Any:
         pool_calls.append(None)
         return pool()
 
-    monkeypatch.setattr(_native_numpy, "_pool", counting_pool)
-    n = _native_numpy.PARALLEL_MIN + 3
+    monkeypatch.setattr(numpy_backend, "_pool", counting_pool)
+    n = numpy_backend.PARALLEL_MIN + 3
     sources = {
         "float32": _values(n, 1).astype(np.float32),
         "float64": _values(2 * n, 2).reshape(2, n, order="F"),
@@ -205,7 +206,7 @@ def test_numpy_split_over_threads_under_concurrency(
     for name in ACTIVATIONS:
         f = getattr(selu_xp, name)
         for dtype, x in inputs.items():
-            whole = _native_numpy.kernel_ufunc(name)(x)
+            whole = numpy_backend.kernel_ufunc(name)(x)
             _check_same_bits(f(x), whole, f"{name} {dtype}: split against whole")
             jobs.append(Job(f"{dtype}-{name}", backend, False, _plain(f, x)))
             jobs.append(Job(f"{dtype}-{name}-out", backend, False, _into_new(f, x)))

@@ -130,7 +130,7 @@ _CALLS: dict[str, Callable[[Any], Any]] = {}
 def _compiled_results(run: Any, dtype: str) -> dict[str, Any]:
     _CALLS.update(_activation_calls())
     compiled = _torch().compile(run, fullgraph=True, dynamic=False)
-    return compiled(_torch_x(dtype))  # type: ignore[no-any-return]
+    return compiled(_torch_x(dtype))
 
 
 def _check_activation(name: str, dtype: str, got: Any, neg: float | None) -> None:

@@ -26,11 +26,7 @@ FLOATS = ("float32", "float64")
 
 
 def _float_cases(backends: list[Backend]) -> list[Any]:
-    return [
-        p
-        for p in backend_dtype_params(backends)
-        if p.values[0][1] in FLOATS  # type: ignore[attr-defined]
-    ]
+    return [p for p in backend_dtype_params(backends) if p.values[0][1] in FLOATS]
 
 
 @pytest.mark.parametrize("case", _float_cases(TORCH))
@@ -62,7 +58,8 @@ def test_jax_grad_jit_vmap(
         grad = jax.vmap(jax.grad(func))(x)
         assert np.all(np.isfinite(np.asarray(grad)))
         expected = np.asarray(derivative(x))
-        tol = {"rtol": 8 * float(np.finfo(dtype).eps), "atol": 0.0}  # as for torch
+        # As for torch:
+        tol: dict[str, Any] = {"rtol": 8 * float(np.finfo(dtype).eps), "atol": 0.0}
         np.testing.assert_allclose(np.asarray(grad), expected, **tol)
         sum_grad = jax.grad(lambda v: func(v).sum())(x)
         np.testing.assert_allclose(np.asarray(sum_grad), expected, **tol)
@@ -118,7 +115,7 @@ def test_dask_computes_nothing_until_asked() -> None:
 
     def counting(dsk: Any, keys: Any, **kwargs: Any) -> Any:
         calls.append(1)
-        return dask.get(dsk, keys, **kwargs)
+        return dask.get(dsk, keys, **kwargs)  # type: ignore[attr-defined]
 
     x = da.from_array(np.linspace(-3, 3, 100), chunks=25)
     with dask.config.set(scheduler=counting):

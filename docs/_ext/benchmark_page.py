@@ -1,13 +1,12 @@
 """Turn the benchmark suite's results into a section of the performance page.
 
 The suite writes ``benchmarks/results/results.json`` and ``results.md``.  The
-JSON is read loosely so that the page survives small changes of its layout:
+page reads from the JSON:
 
-* the run's metadata under ``machine``, ``versions`` and ``date`` (a few
-  common aliases are accepted, see `META_KEYS`);
-* the measurements as a list of records under ``results`` (or ``records``,
-  ``rows``, ``measurements``, ``benchmarks``), each with a backend, an
-  implementation, a dtype, a size and a time (see `FIELD_KEYS`).
+* the run's metadata: ``meta.machine`` (with its ``date``) and
+  ``meta.versions``;
+* the measurements, the list ``results``: of each record its ``backend``,
+  ``case``, ``dtype``, ``size``, ``median_s`` and ``gbps``.
 
 `insert_results` puts Markdown in place of `MARKER` on the performance page:
 the metadata, a figure drawn by ``plots/benchmarks.py`` from the same records,
@@ -25,96 +24,47 @@ from sphinx.util import logging
 
 logger = logging.getLogger(__name__)
 
-RECORD_LISTS = ("results", "records", "rows", "measurements", "benchmarks")
-META_KEYS = {
-    "machine": ("machine", "host", "platform", "system", "hardware"),
-    "versions": ("versions", "packages", "libraries", "software"),
-    "date": ("date", "timestamp", "created", "datetime", "time_utc", "started"),
-}
-FIELD_KEYS = {
-    "backend": ("backend", "namespace", "library", "xp"),
-    "implementation": (
-        "case",
-        "implementation",
-        "impl",
-        "function",
-        "variant",
-        "label",
-        "name",
-    ),
-    "dtype": ("dtype",),
-    "size": ("size", "n", "elements", "numel", "length"),
-    "threads": ("threads", "num_threads", "nthreads"),
-}
-TIME_KEYS = {
-    "median_s": 1.0,
-    "time_s": 1.0,
-    "seconds": 1.0,
-    "median": 1.0,
-    "time": 1.0,
-    "median_ms": 1e-3,
-    "time_ms": 1e-3,
-    "median_us": 1e-6,
-    "time_us": 1e-6,
-    "median_ns": 1e-9,
-}
-ITEMSIZE = {"float16": 2, "bfloat16": 2, "float32": 4, "float64": 8}
-
-
-def _first(mapping: dict[str, Any], keys: tuple[str, ...]) -> Any:
-    for key in keys:
-        if key in mapping:
-            return mapping[key]
-    return None
-
 
 def load(path: Path) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-    """The run's metadata and its records, normalized; raise ValueError if unusable."""
+    """The run's metadata and its records; raise ValueError if unusable."""
     data = json.loads(path.read_text(encoding="utf-8"))
-    if isinstance(data, list):
-        raw, meta_src = data, {}
-    elif isinstance(data, dict):
-        raw = _first(data, RECORD_LISTS)
-        meta_src = data.get("meta", data.get("metadata", data))
-    else:
-        raw, meta_src = None, {}
+    raw = data.get("results") if isinstance(data, dict) else None
     if not isinstance(raw, list) or not raw:
-        msg = f"{path.name} has no list of records under any of {RECORD_LISTS}."
+        msg = f"{path.name} has no list of records under 'results'."
         raise ValueError(msg)
-    meta = {key: _first(meta_src, aliases) for key, aliases in META_KEYS.items()}
-    if meta["date"] is None and isinstance(meta["machine"], dict):
-        meta["date"] = _first(meta["machine"], META_KEYS["date"])
+    meta_src = data.get("meta", {})
+    machine = meta_src.get("machine")
+    meta = {
+        "machine": machine,
+        "versions": meta_src.get("versions"),
+        "date": machine.get("date") if isinstance(machine, dict) else None,
+    }
     records = [r for r in (_record(item) for item in raw) if r is not None]
     if not records:
         msg = (
-            f"no record of {path.name} has a backend, dtype, size and time "
-            f"(looked for {FIELD_KEYS} and {tuple(TIME_KEYS)})."
+            f"no record of {path.name} has a backend, case, dtype, size, a "
+            "positive median_s and gbps."
         )
         raise ValueError(msg)
     return meta, records
 
 
+_FIELDS = ("backend", "case", "dtype", "size", "median_s", "gbps")
+
+
 def _record(item: Any) -> dict[str, Any] | None:
-    if not isinstance(item, dict):
+    if not isinstance(item, dict) or any(item.get(k) is None for k in _FIELDS):
         return None
-    rec = {key: _first(item, aliases) for key, aliases in FIELD_KEYS.items()}
-    seconds = next(
-        (float(item[k]) * f for k, f in TIME_KEYS.items() if _is_number(item.get(k))),
-        None,
-    )
-    if None in (rec["backend"], rec["dtype"], rec["size"], seconds) or not seconds:
+    if not _is_number(item["median_s"]) or item["median_s"] <= 0:
         return None
-    rec["size"] = int(float(rec["size"]))
-    rec["dtype"] = str(rec["dtype"]).rsplit(".", 1)[-1]
-    rec["implementation"] = str(rec["implementation"] or "selu_xp")
-    rec["backend"] = str(rec["backend"])
-    rec["seconds"] = seconds
-    gbps = _first(item, ("gbps", "GBps", "gb_per_s", "bandwidth_gbps"))
-    if not _is_number(gbps):
-        nbytes = 2 * rec["size"] * ITEMSIZE.get(rec["dtype"], 4)
-        gbps = nbytes / seconds / 1e9
-    rec["gbps"] = float(gbps)
-    return rec
+    return {
+        "backend": str(item["backend"]),
+        "implementation": str(item["case"]),
+        "dtype": str(item["dtype"]),
+        "size": int(item["size"]),
+        "seconds": float(item["median_s"]),
+        "gbps": float(item["gbps"]),
+    }
 
 
 def _is_number(value: Any) -> bool:

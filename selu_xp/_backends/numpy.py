@@ -27,11 +27,11 @@ from typing import Any
 
 import numpy as np
 
-from ._constants import _SELU_SCALE_ALPHA, PAPER_ALPHA, PAPER_SCALE, SELU_SCALE
+from .._constants import PAPER_ALPHA, PAPER_SCALE, SELU_SCALE, SELU_SCALE_ALPHA
 
 _ufunc: ModuleType | None
 try:
-    from ._kernels import _ufunc
+    from .._kernels import _ufunc
 except ImportError as error:  # built without a compiler
     _ufunc = None
     _MISSING = str(error)
@@ -69,14 +69,14 @@ def _paper_double_double(*digits: str) -> tuple[float, float]:
 _PAPER_POS = _paper_double_double(PAPER_SCALE)
 _PAPER_NEG = _paper_double_double(PAPER_SCALE, PAPER_ALPHA)
 assert _PAPER_POS[0] == SELU_SCALE
-assert _PAPER_NEG[0] == _SELU_SCALE_ALPHA
+assert _PAPER_NEG[0] == SELU_SCALE_ALPHA
 
 Coefficients = tuple[float, float, float, float]
 
 
 def kernel_coefficients(pos: float, neg: float) -> Coefficients | None:
     """``(pos_hi, pos_lo, neg_hi, neg_lo)`` for the kernel, or ``None``."""
-    if pos == SELU_SCALE and neg == _SELU_SCALE_ALPHA:
+    if pos == SELU_SCALE and neg == SELU_SCALE_ALPHA:
         return (*_PAPER_POS, *_PAPER_NEG)
     if neg != 0 and not _NEG_RANGE[0] <= abs(neg) <= _NEG_RANGE[1]:
         return None  # outside the range the kernel's clamps are exact for
@@ -99,7 +99,7 @@ def kernel_ufunc(name: str) -> Callable[[np.ndarray], np.ndarray]:
     """The kernel's ufunc of a public function with its default parameters."""
     derivative = name.endswith("_derivative")
     if name.startswith("selu"):
-        f = _ufunc_for(SELU_SCALE, _SELU_SCALE_ALPHA, derivative)
+        f = _ufunc_for(SELU_SCALE, SELU_SCALE_ALPHA, derivative)
     else:
         f = _ufunc_for(1.0, 1.0, derivative)
     if f is None:
@@ -229,7 +229,7 @@ def _generic_into(
     *,
     derivative: bool,
 ) -> Any:
-    from . import _generic
+    from .. import _generic
 
     f = _generic.elu_family_derivative if derivative else _generic.elu_family
     result = f(x, pos, neg, xp=xp)

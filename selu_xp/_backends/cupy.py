@@ -17,14 +17,14 @@ import threading
 from importlib import resources
 from typing import Any
 
-from ._generic import elu_family as _generic_family
-from ._generic import elu_family_derivative as _generic_derivative
-from ._native_numpy import kernel_coefficients
-from ._out import store
+from .._generic import elu_family as _generic_family
+from .._generic import elu_family_derivative as _generic_derivative
+from .._out import store
+from .._typing import Array
+from .numpy import kernel_coefficients
 
 __all__ = ["elu_family", "elu_family_derivative"]
 
-Array = Any
 
 _PARAMS = "float64 pos_hi, float64 pos_lo, float64 neg_hi, float64 neg_lo"
 _COEF = "const sx_coef c = {pos_hi, pos_lo, neg_hi, neg_lo};"

@@ -17,12 +17,11 @@ from functools import partial
 from types import ModuleType
 from typing import Any
 
-from . import _generic
-from ._compat import array_namespace, is_cupy_namespace, is_numpy_namespace
+from .. import _generic
+from .._compat import array_namespace, is_cupy_namespace, is_numpy_namespace
+from .._typing import Array
 
 __all__ = ["elu_family", "elu_family_derivative"]
-
-Array = Any
 
 
 def elu_family(
@@ -52,10 +51,10 @@ def _chunk_function(
     path: ModuleType = _generic
     options: dict[str, bool] = {}
     if is_numpy_namespace(xp):
-        from . import _native_numpy as path
+        from . import numpy as path
 
         options["threads"] = threads
     elif is_cupy_namespace(xp):
-        from . import _native_cupy as path
+        from . import cupy as path
     f = path.elu_family_derivative if derivative else path.elu_family
     return partial(f, pos=pos, neg=neg, xp=xp, **options)

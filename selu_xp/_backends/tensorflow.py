@@ -31,11 +31,10 @@ from typing import Any
 
 import tensorflow as tf
 
-from ._generic import _EXPM1_POLYNOMIAL
+from .._generic import EXPM1_POLYNOMIAL
+from .._typing import Array
 
 __all__ = ["elu_family", "elu_family_derivative"]
-
-Array = Any
 
 
 def _work(x: Array) -> Any:
@@ -68,7 +67,7 @@ def _derivative(x: Array, pos: float, neg: float) -> Array:
 # so that k * _LN2_HI is exact for the |k| <= 1100 used here.
 _LN2_HI = 0.6931467056274414
 _LN2_LO = 4.7493250390316726e-07
-_COEFFICIENTS = _EXPM1_POLYNOMIAL["float64"][1]
+_COEFFICIENTS = EXPM1_POLYNOMIAL["float64"][1]
 
 
 def _reduce(x: Array) -> tuple[Array, Array]:

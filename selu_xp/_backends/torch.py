@@ -28,15 +28,15 @@ from typing import Any
 import numpy as np
 import torch
 
-from ._compat import constant_when_traced
-from ._constants import _SELU_SCALE_ALPHA, SELU_SCALE
-from ._generic import elu_family as _generic_family
-from ._generic import elu_family_derivative as _generic_derivative
-from ._out import store
+from .._compat import constant_when_traced
+from .._constants import SELU_SCALE, SELU_SCALE_ALPHA
+from .._generic import elu_family as _generic_family
+from .._generic import elu_family_derivative as _generic_derivative
+from .._out import store
+from .._typing import Array
 
 __all__ = ["elu_family", "elu_family_derivative", "quick", "quick_type"]
 
-Array = Any
 
 _DEVICES = ("cpu", "cuda")
 
@@ -63,7 +63,7 @@ def quick(x: Array, pos: float, neg: float, derivative: bool) -> Array | None:
     """
     if derivative or not (x.is_cpu or x.is_cuda):
         return None
-    if pos is SELU_SCALE and neg is _SELU_SCALE_ALPHA and x.dtype in _NARROW:
+    if pos is SELU_SCALE and neg is SELU_SCALE_ALPHA and x.dtype in _NARROW:
         # selu's defaults: torch.selu at once, without `_kernel`'s frame and
         # lookups (a third of the overhead at 1e3 elements).
         return _SELU(x)
@@ -77,7 +77,7 @@ def quick_type() -> type:
 
 # torch.selu and the binding behind F.elu, looked up once (they cost less per
 # call than the dispatcher of torch.ops.aten.elu), and the dtypes.  This
-# module is imported only for arrays of torch (by `_native.lookup`).
+# module is imported only for arrays of torch (by `selu_xp._backends.lookup`).
 _SELU = torch.selu
 _ELU = torch._C._nn.elu
 _FLOAT64 = torch.float64
@@ -87,7 +87,7 @@ _NARROW = (torch.float32, torch.float16, torch.bfloat16)
 def _kernel(x: Array, pos: float, neg: float) -> Array | None:
     """torch's own kernel for `x`, or ``None`` where it cannot be exact."""
     dtype = x.dtype
-    selu = pos == SELU_SCALE and neg == _SELU_SCALE_ALPHA
+    selu = pos == SELU_SCALE and neg == SELU_SCALE_ALPHA
     if dtype == _FLOAT64:
         alpha = _SELU_ALPHA64 if selu else kernel_alpha(pos, neg, True)
     elif dtype in _NARROW:
@@ -166,4 +166,4 @@ def _search(guess: float, good: Any, step: Any) -> float | None:
     return None
 
 
-_SELU_ALPHA64 = kernel_alpha(SELU_SCALE, _SELU_SCALE_ALPHA, True)
+_SELU_ALPHA64 = kernel_alpha(SELU_SCALE, SELU_SCALE_ALPHA, True)

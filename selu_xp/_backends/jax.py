@@ -24,11 +24,10 @@ import sys
 from functools import cache
 from typing import Any
 
-from ._generic import expm1_nonpositive
+from .._generic import expm1_nonpositive
+from .._typing import Array
 
 __all__ = ["elu_family", "elu_family_derivative"]
-
-Array = Any
 
 
 def elu_family(

@@ -1,0 +1,109 @@
+"""The fast paths, one module per library, and the registry that picks them.
+
+Every backend module has the same small interface:
+
+``elu_family(x, pos, neg, *, xp, out=None)`` and ``elu_family_derivative``
+    the generic functions' signature plus ``out``, meeting the same bounds;
+``quick(x, pos, neg, derivative)`` (NumPy and PyTorch only)
+    the result for an array of exactly ``quick_type()``, or ``None`` when `x`
+    needs the full checks (another dtype or device); the public functions try
+    it first for their default parameters, skipping the namespace look-up
+    and the checks, which cost more than a small array's computation.
+
+`lookup` maps an array's type to its `FastPath`, or to ``None`` where no fast
+path wins (array-api-strict and unknown libraries: the generic path).  The
+one cache is filled here, on an array type's first look-up, and a backend
+module is imported only for a library whose array the caller already holds.
+
+======================  ==============================================
+NumPy                   the compiled kernel's ufuncs, multi-threaded
+PyTorch                 ``aten.elu`` with a correctly rounded ``alpha``
+JAX                     one jitted ``where`` / ``expm1`` expression
+CuPy                    one fused ``ElementwiseKernel`` per dtype
+Dask                    ``map_blocks`` over the chunk type's fast path
+TensorFlow              a custom gradient around a once-rounded expression
+======================  ==============================================
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from types import ModuleType
+from typing import NamedTuple
+
+from .._compat import (
+    is_cupy_namespace,
+    is_dask_namespace,
+    is_jax_namespace,
+    is_numpy_namespace,
+    is_tensorflow_namespace,
+    is_torch_namespace,
+)
+from .._typing import Array, Namespace
+
+__all__ = ["FastPath", "cached", "lookup"]
+
+
+class FastPath(NamedTuple):
+    """One library's fast path, as the public functions call it."""
+
+    family: Callable[..., Array]
+    derivative: Callable[..., Array]
+    quick: Callable[[Array, float, float, bool], Array | None] | None
+
+
+# type(x) -> its fast path, or None for the generic path.  An entry never
+# changes once added, and dict.setdefault is atomic (in CPython with or
+# without the GIL), so concurrent first calls agree without a lock; a lock
+# here would also stop torch.compile(fullgraph=True) on a first call.
+_BY_TYPE: dict[type, FastPath | None] = {}
+
+
+def cached(x: Array) -> FastPath | None:
+    """The fast path of `x`'s type if it was looked up before, else ``None``."""
+    return _BY_TYPE.get(type(x))
+
+
+def lookup(x: Array, xp: Namespace) -> FastPath | None:
+    """The fast path for `x` (of namespace `xp`), or ``None`` for the generic path."""
+    kind = type(x)
+    try:
+        return _BY_TYPE[kind]
+    except KeyError:
+        pass
+    module = _module(xp)
+    path = None
+    if module is not None:
+        quick = getattr(module, "quick", None)
+        if quick is not None and kind is not module.quick_type():
+            quick = None  # subclasses (torch.nn.Parameter, ...) go the long way
+        path = FastPath(module.elu_family, module.elu_family_derivative, quick)
+    return _BY_TYPE.setdefault(kind, path)
+
+
+def _module(xp: Namespace) -> ModuleType | None:
+    if is_numpy_namespace(xp):
+        from . import numpy
+
+        return numpy
+    if is_torch_namespace(xp):
+        from . import torch
+
+        return torch
+    if is_jax_namespace(xp):
+        from . import jax
+
+        return jax
+    if is_cupy_namespace(xp):
+        from . import cupy
+
+        return cupy
+    if is_dask_namespace(xp):
+        from . import dask
+
+        return dask
+    if is_tensorflow_namespace(xp):
+        from . import tensorflow
+
+        return tensorflow
+    return None
