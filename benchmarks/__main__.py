@@ -1,5 +1,5 @@
-"""``python -m benchmarks``: run the benchmark suite."""
+"""``python -m benchmarks``: run the timing suite and write its results."""
 
-from .cli import main
+from benchmarks.cli import main
 
 raise SystemExit(main())

@@ -69,14 +69,14 @@ def run() -> dict[str, Any]:
 
 
 def _machine() -> dict[str, Any]:
-    from benchmarks.machine import machine_facts
+    from benchmarks.facts import machine
 
-    facts = machine_facts()
-    return {"cpu": facts.get("cpu"), "features": facts.get("cpu_features", [])}
+    facts = machine()
+    return {"cpu": facts["cpu"], "features": facts["cpu_features"]}
 
 
 def _versions() -> dict[str, str]:
-    from benchmarks.machine import versions
+    from benchmarks.facts import versions
 
     wanted = ("selu_xp", "numpy", "torch", "jax", "dask", "array-api-strict")
     return {k: v for k, v in versions().items() if k in wanted}

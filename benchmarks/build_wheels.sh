@@ -3,8 +3,9 @@
 #
 #   bash benchmarks/build_wheels.sh [DEST]        (default DEST: .whl)
 #
-# selu_xp is built from this tree; array-api-compat, array-api-extra and
-# array-api-strict are pure Python, downloaded as py3-none-any wheels for the
+# selu_xp is built from this tree; array-api-compat, array-api-extra,
+# array-api-strict and the benchmark suite's pytest-benchmark (with its
+# py-cpuinfo2) are pure Python, downloaded as py3-none-any wheels for the
 # target's Python version (PYVER, default 3.12).  Rebuild after changing code.
 set -euo pipefail
 
@@ -17,5 +18,6 @@ rm -f "$dest"/selu_xp-*.whl
 "$py" -m pip wheel --quiet --no-deps -w "$dest" .
 "$py" -m pip download --quiet --no-deps --only-binary=:all: \
     --python-version "$pyver" --implementation py --platform any \
-    -d "$dest" array-api-compat array-api-extra array-api-strict
+    -d "$dest" array-api-compat array-api-extra array-api-strict \
+    pytest-benchmark py-cpuinfo2
 ls -l "$dest"

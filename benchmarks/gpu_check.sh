@@ -6,11 +6,12 @@
 # For a GPU machine that has CuPy, PyTorch and JAX (with CUDA) but no internet
 # and no array-api-compat.  WHEEL_DIR (or $SELU_XP_WHEELS; default .whl) holds
 # the wheels that benchmarks/build_wheels.sh makes: array-api-compat,
-# array-api-extra and array-api-strict, and selu_xp itself.  They are installed
-# with pip --no-index --target into a temporary folder put first on PYTHONPATH,
-# so an installed selu_xp wheel is what runs; without one, this tree's selu_xp
-# runs.  Logs and results go to $OUT if it is set, else benchmarks/results/gpu:
-# gpu_check.log (everything printed), results.json, results.md, results.png.
+# array-api-extra, array-api-strict, pytest-benchmark and py-cpuinfo2, and
+# selu_xp itself.  They are installed with pip --no-index --target into a
+# temporary folder put first on PYTHONPATH, so an installed selu_xp wheel is
+# what runs; without one, this tree's selu_xp runs.  Logs and results go to
+# $OUT if it is set, else benchmarks/results/gpu: gpu_check.log (everything
+# printed), results.json, results.md, results.png.
 #
 # Knobs (environment): PYTHON (default python3), TEST_TIMEOUT (default 150 s),
 # BENCH_TIMEOUT (default 130 s), BENCH_BACKENDS (default cupy,torch-cuda,jax-gpu),
@@ -53,7 +54,7 @@ export PYTHONPATH="$site:$root${PYTHONPATH:+:$PYTHONPATH}"
 export XLA_PYTHON_CLIENT_PREALLOCATE=false
 "$py" -P - <<'EOF'
 import importlib
-for name in ("selu_xp", "array_api_compat", "numpy", "cupy", "torch", "jax"):
+for name in ("selu_xp", "array_api_compat", "pytest_benchmark", "numpy", "cupy", "torch", "jax"):
     try:
         mod = importlib.import_module(name)
     except Exception as exc:
@@ -74,7 +75,9 @@ case $tests_rc in
 esac
 
 echo "== benchmark"
-timeout "${BENCH_TIMEOUT:-130}" "$py" -P -m benchmarks \
+# SIGINT, not SIGTERM: pytest then ends the session and what was measured
+# is written.
+timeout -s INT -k 20 "${BENCH_TIMEOUT:-130}" "$py" -P -m benchmarks \
     --backends "${BENCH_BACKENDS:-cupy,torch-cuda,jax-gpu}" \
     --sizes "${BENCH_SIZES:-1e6,1e7,1e8}" \
     --dtypes "${BENCH_DTYPES:-float32,float64}" \

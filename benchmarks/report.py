@@ -173,6 +173,7 @@ def _facts(meta: dict[str, Any]) -> list[str]:
     versions = ", ".join(f"{k} {v}" for k, v in meta["versions"].items())
     gpus = ", ".join(f"{k}: {v}" for k, v in meta.get("gpus", {}).items())
     torch_threads = threads.get("torch_threads")
+    memory = f"memory {m['memory_gib']} GiB; " if m.get("memory_gib") else ""
     lines = [
         f"- Date: {m['date']}; selu_xp "
         + (
@@ -180,9 +181,9 @@ def _facts(meta: dict[str, Any]) -> list[str]:
             if m.get("selu_xp_commit")
             else f"from {m.get('selu_xp_path') or 'an unknown place'}"
         ),
-        f"- CPU: {m['cpu']} ({m['cores']} cores, {m['cores_usable']} usable; "
+        f"- CPU: {m['cpu']} ({m['cores']} cores; "
         f"features: {', '.join(m['cpu_features']) or 'none listed'}); "
-        f"memory {m['memory_gib']} GiB; {m['os']}",
+        f"{memory}{m['os']}",
         f"- Python {m['python']}; {versions}",
         f"- Threads: torch {torch_threads if torch_threads is not None else '—'}"
         f" (--threads {threads['requested'] or 'not set'}); "
@@ -190,42 +191,33 @@ def _facts(meta: dict[str, Any]) -> list[str]:
     ]
     if gpus:
         lines.append(f"- GPU: {gpus}")
-    s = meta["settings"]
-    budget = s.get("budget")
-    fewer = (
-        f" (fewer, at least 3, where they would exceed {budget:g} s)" if budget else ""
-    )
-    lines.append(
-        f"- Settings: median of {s['repeat']} samples{fewer} after {s['warmup']} "
-        f"warm-up call(s), each sample at least {s['min_time'] * 1e3:g} ms; "
-        f"Dask chunks of {format_size(s['dask_chunk'])} elements; seed {s['seed']}"
-    )
-    lines += _load_lines(meta.get("load", []), m["cores_usable"] or m["cores"])
+    lines.append(f"- Settings: {_settings(meta['settings'])}")
     for backend, reason in meta.get("skipped", []):
         lines.append(f"- Skipped {backend}: {reason}")
     return lines
 
 
-def _load_lines(load: list[dict[str, Any]], cores: int) -> list[str]:
-    """A line on other programs' CPU use during the run, and a warning if high."""
-    known = [r for r in load if r.get("other_cores") is not None]
-    if not known:
-        return []
-    wall = sum(r["wall_s"] for r in known)
-    mean = sum(r["other_cores"] * r["wall_s"] for r in known) / wall
-    worst = max(known, key=lambda r: r["other_cores"])
-    steal = sum(r["steal_cores"] * r["wall_s"] for r in known) / wall
-    lines = [
-        f"- Other programs used {mean:.2f} of {cores} cores on average during the "
-        f"run (at most {worst['other_cores']:.2f}, during {worst['dtype']} "
-        f"n = {format_size(worst['size'])}); the hypervisor stole {steal:.2f}"
-    ]
-    if mean > 0.1 * cores or worst["other_cores"] > 0.25 * cores:
-        lines.append(
-            "- **Warning: the machine was not idle; timings are inflated and "
-            "ratios between libraries less reliable than usual.**"
+def _settings(s: dict[str, Any]) -> str:
+    """How the times were taken (a run recorded before pytest-benchmark has
+    `repeat`, `warmup`, `min_time` and `budget` where a later one has `timing`)."""
+    t = s.get("timing")
+    if t is None:
+        fewer = f" (fewer, at least 3, where they would exceed {s['budget']:g} s)"
+        how = (
+            f"median of {s['repeat']} samples{fewer} after {s['warmup']} warm-up "
+            f"call(s), each sample at least {s['min_time'] * 1e3:g} ms"
         )
-    return lines
+    else:
+        how = (
+            f"pytest-benchmark {t['pytest-benchmark']}, median of at least "
+            f"{t['min_rounds']} rounds (up to {float(t['max_time']):g} s per case), "
+            f"each round at least {float(t['min_time']) * 1e3:g} ms, after one "
+            f"untimed call, garbage collector {'off' if t['disable_gc'] else 'on'}"
+        )
+    return (
+        f"{how}; Dask chunks of {format_size(s['dask_chunk'])} elements; "
+        f"seed {s['seed']}"
+    )
 
 
 def markdown(meta: dict[str, Any], records: list[Record], targets: list[Record]) -> str:

@@ -164,10 +164,10 @@ def markdown(meta: dict[str, Any], r: dict[str, Any]) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
-    from .machine import machine_facts, versions
+    from .facts import machine, versions
 
     result = run(args.size, args.chunk, args.dtype, args.workers, args.repeat)
-    meta = {**machine_facts(), "versions": versions()}
+    meta = {**machine(), "versions": versions()}
     text = markdown(meta, result)
     print(text)
     if not args.no_write:

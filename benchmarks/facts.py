@@ -1,0 +1,60 @@
+"""The stamp the measurements carry: the machine and the versions.
+
+The timing suite takes the machine and the commit from pytest-benchmark; the
+accuracy, rounding and scale measurements (which are not timed by it) take
+them from here, and every result file takes the versions from here.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime
+import importlib.metadata
+import os
+import platform
+import sys
+from pathlib import Path
+from typing import Any
+
+__all__ = ["machine", "versions"]
+
+FEATURES = ("avx2", "avx512f", "fma", "neon", "asimd")
+
+
+def _proc(name: str) -> dict[str, str]:
+    """The first block of ``/proc/<name>`` as keys and values (empty elsewhere)."""
+    try:
+        block = Path("/proc", name).read_text().split("\n\n")[0]
+    except OSError:
+        return {}
+    pairs = (line.partition(":") for line in block.splitlines())
+    return {k.strip(): v.strip() for k, _, v in pairs}
+
+
+def machine() -> dict[str, Any]:
+    """The date, CPU model and SIMD features, cores, memory, OS and Python."""
+    cpu = _proc("cpuinfo")
+    memory = _proc("meminfo").get("MemTotal", "")
+    return {
+        "date": datetime.datetime.now(datetime.timezone.utc).isoformat("T", "seconds"),
+        "cpu": cpu.get("model name") or platform.processor() or platform.machine(),
+        "cpu_features": sorted(set(cpu.get("flags", "").split()) & set(FEATURES)),
+        "cores": os.cpu_count(),
+        "memory_gib": round(int(memory.split()[0]) / 2**20, 1) if memory else None,
+        "os": platform.platform(),
+        "python": platform.python_version(),
+    }
+
+
+def versions() -> dict[str, str]:
+    """Versions of selu_xp, of the backends this process imported, and of the
+    array-API packages installed."""
+    found = {
+        name: str(sys.modules[name].__version__)
+        for name in ("selu_xp", "numpy", "torch", "jax", "jaxlib", "dask", "cupy")
+        if hasattr(sys.modules.get(name), "__version__")
+    }
+    for dist in ("array-api-compat", "array-api-strict", "array-api-extra"):
+        with contextlib.suppress(importlib.metadata.PackageNotFoundError):
+            found[dist] = importlib.metadata.version(dist)
+    return found
