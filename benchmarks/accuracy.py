@@ -12,7 +12,6 @@ level, the libm): the machine is stamped beside them.
 
 from __future__ import annotations
 
-import json
 import platform
 from pathlib import Path
 from typing import Any
@@ -115,9 +114,10 @@ def markdown(record: dict[str, Any]) -> str:
 
 
 def main() -> int:
+    from benchmarks.facts import save
+
     record = run()
-    (RESULTS / "accuracy.json").write_text(json.dumps(record, indent=2) + "\n")
-    (RESULTS / "accuracy.md").write_text(markdown(record))
+    save("accuracy", record, markdown(record))
     return 0
 
 

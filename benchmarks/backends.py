@@ -85,21 +85,11 @@ class Backend:
     )
     _sync: Callable[[], None] = field(default=_nothing)
 
-    @property
-    def id(self) -> str:
-        return self.column.id
-
-    @property
-    def family(self) -> str:
-        return self.column.family
-
-    @property
-    def module(self) -> str:
-        return self.column.module
-
-    @property
-    def gpu(self) -> bool:
-        return self.column.gpu
+    # The column's id, family, module and gpu flag, as attributes of this.
+    id = property(lambda self: self.column.id)
+    family = property(lambda self: self.column.family)
+    module = property(lambda self: self.column.module)
+    gpu = property(lambda self: self.column.gpu)
 
     def skip_reason(self) -> str | None:
         """Why this backend cannot run here, or None if it can."""

@@ -10,13 +10,17 @@ from __future__ import annotations
 import contextlib
 import datetime
 import importlib.metadata
+import json
 import os
 import platform
 import sys
 from pathlib import Path
 from typing import Any
 
-__all__ = ["machine", "versions"]
+__all__ = ["RESULTS", "machine", "save", "versions"]
+
+RESULTS = Path(__file__).parent / "results"
+"""Where the recorded results live, beside the suite."""
 
 FEATURES = ("avx2", "avx512f", "fma", "neon", "asimd")
 
@@ -58,3 +62,9 @@ def versions() -> dict[str, str]:
         with contextlib.suppress(importlib.metadata.PackageNotFoundError):
             found[dist] = importlib.metadata.version(dist)
     return found
+
+
+def save(stem: str, record: dict[str, Any], text: str) -> None:
+    """Write `record` to ``results/<stem>.json`` and `text` to ``<stem>.md``."""
+    (RESULTS / f"{stem}.json").write_text(json.dumps(record, indent=2) + "\n")
+    (RESULTS / f"{stem}.md").write_text(text)

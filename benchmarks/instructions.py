@@ -16,7 +16,6 @@ picks its AVX2 kernel there.
 
 from __future__ import annotations
 
-import json
 import platform
 import shutil
 import subprocess
@@ -138,12 +137,13 @@ def markdown(record: dict[str, Any]) -> str:
 
 
 def main() -> int:
+    from benchmarks.facts import save
+
     if shutil.which("valgrind") is None:
         print("valgrind is not installed", file=sys.stderr)
         return 2
     record = run()
-    (RESULTS / "instructions.json").write_text(json.dumps(record, indent=2) + "\n")
-    (RESULTS / "instructions.md").write_text(markdown(record))
+    save("instructions", record, markdown(record))
     return 0
 
 

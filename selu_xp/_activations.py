@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from types import ModuleType
 
 from . import _backends, _generic
@@ -121,12 +122,14 @@ def selu(
         result = _quick(x, SELU_SCALE, SELU_SCALE_ALPHA, False)
         if result is not None:
             return result
-    adapted = adapt(x, "selu")
-    if adapted is not None:
-        return adapted.run(lambda v: selu(v, alpha=alpha, scale=scale), out, "selu")
-    xp = float_namespace(x, "selu")
-    pos, neg = _selu_coefficients(alpha, scale, "selu")
-    return _compute(x, pos, neg, xp, derivative=False, out=out, func="selu")
+    return _long_way(
+        x,
+        "selu",
+        lambda: _selu_coefficients(alpha, scale, "selu"),
+        lambda v: selu(v, alpha=alpha, scale=scale),
+        derivative=False,
+        out=out,
+    )
 
 
 @not_for_autograph
@@ -198,16 +201,14 @@ def selu_derivative(
         result = _quick(x, SELU_SCALE, SELU_SCALE_ALPHA, True)
         if result is not None:
             return result
-    adapted = adapt(x, "selu_derivative")
-    if adapted is not None:
-        return adapted.run(
-            lambda v: selu_derivative(v, alpha=alpha, scale=scale),
-            out,
-            "selu_derivative",
-        )
-    xp = float_namespace(x, "selu_derivative")
-    pos, neg = _selu_coefficients(alpha, scale, "selu_derivative")
-    return _compute(x, pos, neg, xp, derivative=True, out=out, func="selu_derivative")
+    return _long_way(
+        x,
+        "selu_derivative",
+        lambda: _selu_coefficients(alpha, scale, "selu_derivative"),
+        lambda v: selu_derivative(v, alpha=alpha, scale=scale),
+        derivative=True,
+        out=out,
+    )
 
 
 @not_for_autograph
@@ -274,12 +275,14 @@ def elu(x: Array, /, alpha: float = _ELU_ALPHA, *, out: Array | None = None) -> 
         result = _quick(x, 1.0, 1.0, False)
         if result is not None:
             return result
-    adapted = adapt(x, "elu")
-    if adapted is not None:
-        return adapted.run(lambda v: elu(v, alpha), out, "elu")
-    xp = float_namespace(x, "elu")
-    a = check_parameter(alpha, "alpha", "elu")
-    return _compute(x, 1.0, a, xp, derivative=False, out=out, func="elu")
+    return _long_way(
+        x,
+        "elu",
+        lambda: (1.0, check_parameter(alpha, "alpha", "elu")),
+        lambda v: elu(v, alpha),
+        derivative=False,
+        out=out,
+    )
 
 
 @not_for_autograph
@@ -330,12 +333,14 @@ def elu_derivative(
         result = _quick(x, 1.0, 1.0, True)
         if result is not None:
             return result
-    adapted = adapt(x, "elu_derivative")
-    if adapted is not None:
-        return adapted.run(lambda v: elu_derivative(v, alpha), out, "elu_derivative")
-    xp = float_namespace(x, "elu_derivative")
-    a = check_parameter(alpha, "alpha", "elu_derivative")
-    return _compute(x, 1.0, a, xp, derivative=True, out=out, func="elu_derivative")
+    return _long_way(
+        x,
+        "elu_derivative",
+        lambda: (1.0, check_parameter(alpha, "alpha", "elu_derivative")),
+        lambda v: elu_derivative(v, alpha),
+        derivative=True,
+        out=out,
+    )
 
 
 def _quick(x: Array, pos: float, neg: float, derivative: bool) -> Array | None:
@@ -346,6 +351,28 @@ def _quick(x: Array, pos: float, neg: float, derivative: bool) -> Array | None:
     if path is None or path.quick is None:
         return None
     return path.quick(x, pos, neg, derivative)
+
+
+def _long_way(
+    x: Array,
+    func: str,
+    coefficients: Callable[[], tuple[float, float]],
+    again: Callable[[Array], Array],
+    *,
+    derivative: bool,
+    out: Array | None,
+) -> Array:
+    """`func` with all the checks: `x` adapted or validated, then computed.
+
+    `coefficients` checks the parameters and gives ``(pos, neg)``; `again`
+    is `func` itself with the same parameters, for an adapted `x`.
+    """
+    adapted = adapt(x, func)
+    if adapted is not None:
+        return adapted.run(again, out, func)
+    xp = float_namespace(x, func)
+    pos, neg = coefficients()
+    return _compute(x, pos, neg, xp, derivative=derivative, out=out, func=func)
 
 
 def _selu_coefficients(alpha: float, scale: float, func: str) -> tuple[float, float]:

@@ -322,6 +322,22 @@ def _yes(library: ModuleType) -> bool:
     return True  # CuPy compiles the kernel's source itself, with NVRTC
 
 
+
+def _jax(id: str, platform: str, **options: Any) -> Backend:
+    """A JAX column on the first device of `platform` (lazy: jit, immutable)."""
+    return Backend(
+        id,
+        "jax",
+        "jax",
+        lambda jax: jax.devices(platform)[0],
+        _jax_to_backend,
+        _to_numpy,
+        half_dtypes=("float16", "bfloat16"),
+        lazy=True,
+        _own_selu=_jax_selu,
+        **options,
+    )
+
 BACKENDS: tuple[Backend, ...] = (
     Backend(
         "numpy",
@@ -377,46 +393,15 @@ BACKENDS: tuple[Backend, ...] = (
     ),
     # The report takes JAX's float64 rows from this column and its float32
     # rows from the next, which runs as a program that never enables x64.
-    Backend(
-        "jax-cpu",
-        "jax",
-        "jax",
-        lambda jax: jax.devices("cpu")[0],
-        _jax_to_backend,
-        _to_numpy,
-        half_dtypes=("float16", "bfloat16"),
-        lazy=True,
-        _context=_jax_x64,
-        _own_selu=_jax_selu,
-        report_dtypes=("float64",),
-    ),
-    Backend(
-        "jax-cpu-x32",
-        "jax",
-        "jax",
-        lambda jax: jax.devices("cpu")[0],
-        _jax_to_backend,
-        _to_numpy,
-        half_dtypes=("float16", "bfloat16"),
-        float64=False,
-        lazy=True,
-        _own_selu=_jax_selu,
-        report_dtypes=("float32",),
-    ),
-    Backend(
+    _jax("jax-cpu", "cpu", _context=_jax_x64, report_dtypes=("float64",)),
+    _jax("jax-cpu-x32", "cpu", float64=False, report_dtypes=("float32",)),
+    _jax(
         "jax-gpu",
-        "jax",
-        "jax",
-        lambda jax: jax.devices("gpu")[0],
-        _jax_to_backend,
-        _to_numpy,
+        "gpu",
         _usable=_jax_gpu_usable,
-        half_dtypes=("float16", "bfloat16"),
-        lazy=True,
         gpu=True,
         _context=_jax_x64,
         _label=_jax_gpu_label,
-        _own_selu=_jax_selu,
     ),
     Backend(
         "dask",

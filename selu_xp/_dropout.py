@@ -141,7 +141,9 @@ def alpha_dropout(
     References
     ----------
     .. [1] G. Klambauer, T. Unterthiner, A. Mayr and S. Hochreiter,
-       "Self-Normalizing Neural Networks", NeurIPS 2017, :arxiv:`1706.02515`.
+       "Self-Normalizing Neural Networks", NeurIPS 2017, :arxiv:`1706.02515`;
+       alpha dropout and its affine correction are its section "New Dropout
+       Technique".
 
     Examples
     --------

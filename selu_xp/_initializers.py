@@ -125,7 +125,8 @@ def lecun_normal(
     .. [1] Y. LeCun, L. Bottou, G. B. Orr and K.-R. Mueller, "Efficient
        BackProp", in Neural Networks: Tricks of the Trade, Springer, 1998.
     .. [2] G. Klambauer, T. Unterthiner, A. Mayr and S. Hochreiter,
-       "Self-Normalizing Neural Networks", NeurIPS 2017, :arxiv:`1706.02515`.
+       "Self-Normalizing Neural Networks", NeurIPS 2017, :arxiv:`1706.02515`,
+       whose networks start from these weights (its section "Initialization").
 
     Examples
     --------

@@ -99,7 +99,9 @@ def selu_parameters(mean: float = 0.0, variance: float = 1.0) -> tuple[float, fl
     References
     ----------
     .. [1] G. Klambauer, T. Unterthiner, A. Mayr and S. Hochreiter,
-       "Self-Normalizing Neural Networks", NeurIPS 2017, :arxiv:`1706.02515`.
+       "Self-Normalizing Neural Networks", NeurIPS 2017, :arxiv:`1706.02515`,
+       which derives the mean and variance a SELU layer maps its inputs' to
+       and solves their fixed point for (0, 1), giving the default constants.
 
     Examples
     --------

@@ -90,14 +90,9 @@ def _draw(
 
 @_draw.register_fake
 def _draw_fake(
-    token: torch.Tensor,
-    arguments: Any,
-    method: str,
-    shape: list[int],
-    parameter: float,
-    dtype: torch.dtype,
-    device: torch.device,
-) -> tuple[torch.Tensor, torch.Tensor]:
+    token: Any, _: Any, __: str, shape: Any, ___: float, dtype: Any, device: Any
+) -> Any:
+    """`_draw`'s output tensors, empty, for tracing."""
     return torch.empty_like(token), torch.empty(shape, dtype=dtype, device=device)
 
 

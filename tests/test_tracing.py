@@ -152,22 +152,24 @@ def _check_activation(name: str, dtype: str, got: Any, neg: float | None) -> Non
     assert np.all(np.abs(g - w) <= eps * (np.abs(w) + neg)), name
 
 
-@COMPILE_WARNINGS[0]
-@COMPILE_WARNINGS[1]
-@pytest.mark.parametrize("dtype", TORCH_DTYPES)
-@pytest.mark.parametrize("name", list(ACTIVATIONS))
-def test_torch_compile_activation(name: str, dtype: str) -> None:
-    got = _compiled_results(_run_activations, dtype)[name]
-    _check_activation(name, dtype, got, ACTIVATIONS[name])
+# Each activation, compiled in one graph with the others of its table: the
+# fast paths, and (on their own) the parameters that take the generic path.
+COMPILED = [(name, _run_activations, ACTIVATIONS) for name in ACTIVATIONS] + [
+    (name, _run_generic_path, GENERIC_PATH) for name in GENERIC_PATH
+]
 
 
 @COMPILE_WARNINGS[0]
 @COMPILE_WARNINGS[1]
 @pytest.mark.parametrize("dtype", TORCH_DTYPES)
-@pytest.mark.parametrize("name", list(GENERIC_PATH))
-def test_torch_compile_activation_on_the_generic_path(name: str, dtype: str) -> None:
-    got = _compiled_results(_run_generic_path, dtype)[name]
-    _check_activation(name, dtype, got, GENERIC_PATH[name])
+@pytest.mark.parametrize(
+    ("name", "run", "table"), COMPILED, ids=[name for name, _, _ in COMPILED]
+)
+def test_torch_compile_activation(
+    name: str, run: Any, table: dict[str, float | None], dtype: str
+) -> None:
+    got = _compiled_results(run, dtype)[name]
+    _check_activation(name, dtype, got, table[name])
 
 
 @COMPILE_WARNINGS[0]

@@ -82,6 +82,8 @@ def lookup(x: Array, xp: Namespace) -> FastPath | None:
 
 
 def _module(xp: Namespace) -> ModuleType | None:
+    # Plain import statements, one per library: TorchDynamo traces these (a
+    # first look-up may happen inside torch.compile), not importlib's.
     if is_numpy_namespace(xp):
         from . import numpy
 

@@ -116,34 +116,31 @@ def kernel_info() -> str:
     return f"compiled kernel, {_ufunc.get_level()} loops (this CPU: {levels})"
 
 
-def elu_family(
-    x: Any,
-    pos: float,
-    neg: float,
-    *,
-    xp: Any,
-    out: np.ndarray | None = None,
-    threads: bool = True,
-) -> Any:
-    """NumPy fast path of ``_generic.elu_family``; writes into `out` if given.
+def _fast_path(derivative: bool) -> Callable[..., Any]:
+    name = "elu_family_derivative" if derivative else "elu_family"
 
-    ``threads=False`` computes on the calling thread alone, for callers that
-    run many arrays in parallel themselves (Dask).
-    """
-    return _run(x, pos, neg, xp, out, derivative=False, threads=threads)
+    def fast_path(
+        x: Any,
+        pos: float,
+        neg: float,
+        *,
+        xp: Any,
+        out: np.ndarray | None = None,
+        threads: bool = True,
+    ) -> Any:
+        return _run(x, pos, neg, xp, out, derivative=derivative, threads=threads)
+
+    fast_path.__name__ = fast_path.__qualname__ = name
+    fast_path.__doc__ = (
+        f"NumPy fast path of ``_generic.{name}``; writes into `out` if given.\n\n"
+        "``threads=False`` computes on the calling thread alone, for callers\n"
+        "that run many arrays in parallel themselves (Dask)."
+    )
+    return fast_path
 
 
-def elu_family_derivative(
-    x: Any,
-    pos: float,
-    neg: float,
-    *,
-    xp: Any,
-    out: np.ndarray | None = None,
-    threads: bool = True,
-) -> Any:
-    """NumPy fast path of ``_generic.elu_family_derivative``."""
-    return _run(x, pos, neg, xp, out, derivative=True, threads=threads)
+elu_family = _fast_path(derivative=False)
+elu_family_derivative = _fast_path(derivative=True)
 
 
 def quick(x: np.ndarray, pos: float, neg: float, derivative: bool) -> Any:
