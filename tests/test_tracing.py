@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import functools
 import math
+import subprocess
+import sys
 from collections.abc import Callable
 from typing import Any
 
@@ -527,3 +529,26 @@ def test_dask_rng_none_draws_when_the_graph_is_built() -> None:
     a = y.compute()
     np.testing.assert_array_equal(y.compute(), a)
     assert not np.array_equal(selu_xp.alpha_dropout(x, RATE).compute(), a)
+
+
+def test_torch_compile_takes_the_first_look_up_in_a_fresh_process() -> None:
+    """A program whose first selu_xp call is inside torch.compile: the
+    registry's first look-up of the tensor type runs while Dynamo traces."""
+    pytest.importorskip("torch")
+    code = (
+        "import torch, selu_xp\n"
+        "f = torch.compile(lambda v: selu_xp.selu(v, alpha=1.5) + selu_xp.elu(v),"
+        " fullgraph=True)\n"
+        "x = torch.linspace(-3, 3, 7, dtype=torch.float64)\n"
+        "got = f(x)\n"
+        "want = selu_xp.selu(x, alpha=1.5) + selu_xp.elu(x)\n"
+        "assert torch.equal(got, want), (got, want)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-W", "ignore", "-c", code],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
