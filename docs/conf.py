@@ -4,9 +4,15 @@ Build the site (offline, warnings as errors) from the repository root with::
 
     python -m sphinx -W --keep-going -b html docs docs/_build/html
 
-and run every example on it with::
+run every example on it with::
 
     python -m sphinx -W --keep-going -b doctest docs docs/_build/doctest
+
+and look at every page of the built site in headless Chromium with::
+
+    python docs/check_browser.py docs/_build/html
+
+The site reads offline too: MathJax is served from its _static/ folder.
 
 Set ``SELU_XP_DOCS_INTERSPHINX=1`` to link to the NumPy, PyTorch, JAX, CuPy,
 Dask and array API documentation; that needs network access to fetch their
@@ -54,6 +60,7 @@ extensions = [
     "sphinx.ext.extlinks",
     "sphinx.ext.intersphinx",
     "sphinx.ext.mathjax",
+    "sphinx-mathjax-offline",
     "sphinx_copybutton",
     "matplotlib.sphinxext.plot_directive",
 ]
@@ -63,10 +70,15 @@ exclude_patterns = ["_build", "plots/**", "README*"]
 default_role = "py:obj"
 nitpicky = False
 
-# MathJax comes from a CDN by default.  For reading a build offline, point this
-# at a local copy (a URL, or a path relative to the site's _static folder).
-if os.environ.get("SELU_XP_DOCS_MATHJAX"):
-    mathjax_path = os.environ["SELU_XP_DOCS_MATHJAX"]
+# MathJax is served from the site itself: the sphinx-mathjax-offline extension
+# (the docs extra) copies MathJax 3 into _static/mathjax/ and points
+# mathjax_path at its tex-chtml.js, so the formulas render with no network.
+# Leave mathjax_path unset here: the extension sets it.  textmacros makes
+# \_ and the like inside \text{} work as in LaTeX (fan\_in in a docstring).
+mathjax3_config = {
+    "loader": {"load": ["[tex]/textmacros"]},
+    "tex": {"packages": {"[+]": ["textmacros"]}},
+}
 
 myst_enable_extensions = ["colon_fence", "dollarmath", "amsmath", "deflist"]
 myst_heading_anchors = 3
@@ -139,7 +151,11 @@ intersphinx_timeout = 10
 # -- HTML ---------------------------------------------------------------------
 html_theme = "furo"
 html_title = f"selu_xp {release}"
-html_static_path: list[str] = []
+# Layout corrections to furo (tables, tracebacks, formulas on a phone).
+html_static_path = ["_static"]
+html_css_files = ["selu_xp.css"]
+# A browser asks every site for an icon; without one it logs a 404.
+html_favicon = "_static/favicon.svg"
 html_theme_options = {"navigation_with_keys": True}
 copybutton_prompt_text = r">>> |\.\.\. |\$ "
 copybutton_prompt_is_regexp = True
@@ -150,6 +166,6 @@ def setup(app):  # type: ignore[no-untyped-def]
     """Connect the checks and fallbacks of the local extensions."""
     app.connect("env-check-consistency", public_names.check_documented)
     app.connect("autodoc-process-docstring", constant_docs.use_definition_docs)
-    # The performance page shows benchmarks/results/ if the suite has run.
-    app.connect("source-read", benchmark_page.insert_results)
-    app.connect("env-get-outdated", benchmark_page.always_reread)
+    # The Performance and GPU pages' results sections and the {result} role
+    # read benchmarks/results/ (docs/_ext/benchmark_page.py).
+    benchmark_page.setup(app)
