@@ -322,7 +322,6 @@ def _yes(library: ModuleType) -> bool:
     return True  # CuPy compiles the kernel's source itself, with NVRTC
 
 
-
 def _jax(id: str, platform: str, **options: Any) -> Backend:
     """A JAX column on the first device of `platform` (lazy: jit, immutable)."""
     return Backend(
@@ -337,6 +336,7 @@ def _jax(id: str, platform: str, **options: Any) -> Backend:
         _own_selu=_jax_selu,
         **options,
     )
+
 
 BACKENDS: tuple[Backend, ...] = (
     Backend(
