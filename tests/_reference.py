@@ -51,6 +51,18 @@ REFERENCES = {
 }
 
 
+def exact(name: str, x: np.ndarray) -> np.ndarray:
+    """The reference of `name` at the points `x` (any shape), rounded to float64."""
+    x = np.asarray(x, dtype=np.float64)
+    hi, _ = reference(name, x.ravel())
+    return hi.reshape(x.shape)
+
+
+def eps(dtype: str) -> float:
+    """The machine epsilon of `dtype` (``bfloat16`` included)."""
+    return 2.0 ** -_FORMATS[dtype][0]
+
+
 def reference(name: str, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The reference of `name` at the float64 points `x`, as a double-double."""
     return _reference(name, tuple(np.asarray(x, dtype=np.float64).tolist()))

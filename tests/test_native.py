@@ -1,5 +1,7 @@
 """The backends' fast paths: accuracy, agreement with the generic path, out=,
-concurrency, and what each backend keeps (Dask laziness, autograd, jit)."""
+concurrency, and what each backend keeps (Dask's chunks' path, autograd, jit).
+
+Dask's laziness is tests/test_transforms.py::test_dask_stays_lazy."""
 
 from __future__ import annotations
 
@@ -17,7 +19,14 @@ import selu_xp
 from selu_xp import _backends, force_generic
 from selu_xp._backends import numpy as numpy_backend
 
-from ._backends import BACKENDS, Backend, active
+from ._backends import (
+    BACKENDS,
+    READ_ONLY,
+    WRITABLE,
+    Backend,
+    active,
+    backend_params,
+)
 from ._reference import reference
 
 FUNCTIONS = ["selu", "elu", "selu_derivative", "elu_derivative"]
@@ -131,11 +140,11 @@ def test_numpy_layouts(make: Callable[[np.ndarray], np.ndarray], dtype: str) -> 
 
 @pytest.mark.parametrize("into", ["a new array", "the input"])
 @pytest.mark.parametrize("name", FUNCTIONS)
+@pytest.mark.parametrize("backend", backend_params(WRITABLE), indirect=True)
 def test_out_on_writable_backends(
     backend: Backend, name: str, into: str, path: str
 ) -> None:
-    if backend.module in ("jax", "dask.array", "tensorflow"):
-        pytest.skip(f"{backend} arrays are immutable or lazy; see the TypeError test")
+    """Writable arrays (the others: test_out_refused_for_read_only_backends)."""
     f = getattr(selu_xp, name)
     data = _agreement_grid()
     x = backend.asarray(data, "float32")
@@ -202,9 +211,9 @@ def test_out_of_another_library() -> None:
         selu_xp.selu(np.zeros(3), out=torch.zeros(3, dtype=torch.float64))
 
 
-def test_out_refused_for_jax_and_dask(backend: Backend) -> None:
-    if backend.module not in ("jax", "dask.array", "tensorflow"):
-        pytest.skip("only JAX, Dask and TensorFlow arrays cannot be written into")
+@pytest.mark.parametrize("backend", backend_params(READ_ONLY), indirect=True)
+def test_out_refused_for_read_only_backends(backend: Backend) -> None:
+    """JAX's and TensorFlow's arrays are immutable, Dask's lazy."""
     x = backend.asarray(np.zeros(3))
     with pytest.raises(TypeError, match="immutable or lazy"):
         selu_xp.selu(x, out=backend.asarray(np.zeros(3)))
@@ -267,27 +276,6 @@ def test_eight_threads_share_inputs(backend: Backend, path: str) -> None:
 
 
 # --- Dask ------------------------------------------------------------------
-
-
-def _no_compute(*args: Any, **kwargs: Any) -> Any:
-    raise AssertionError("the graph was computed")
-
-
-@pytest.mark.parametrize("name", FUNCTIONS)
-def test_dask_one_lazy_layer_with_chunks_kept(name: str) -> None:
-    da = pytest.importorskip("dask.array")
-    import dask
-
-    x = da.from_array(np.linspace(-5, 5, 1000), chunks=300)
-    with dask.config.set(scheduler=_no_compute):
-        y = getattr(selu_xp, name)(x)
-    assert len(y.dask.layers) == len(x.dask.layers) + 1
-    assert y.chunks == x.chunks
-    assert y.dtype == x.dtype
-    assert type(y._meta) is np.ndarray
-    np.testing.assert_array_equal(
-        y.compute(scheduler="sync"), getattr(selu_xp, name)(x.compute())
-    )
 
 
 def test_dask_chunks_take_the_numpy_fast_path(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -1,4 +1,7 @@
-"""Autograd, jit, vmap and laziness: the functions inside each backend's machinery."""
+"""Autograd, jit, vmap and laziness: the functions inside each backend's machinery.
+
+Dask's laziness is checked in one test, `test_dask_stays_lazy`; what a
+cluster's scheduler holds before and after a compute is tests/test_scale_out.py."""
 
 from __future__ import annotations
 
@@ -11,7 +14,15 @@ from array_api_extra.testing import lazy_xp_function, patch_lazy_xp_functions
 import selu_xp
 from selu_xp import elu, elu_derivative, selu, selu_derivative
 
-from ._backends import BACKENDS, Backend, active, backend_dtype_params, backend_params
+from ._backends import (
+    BACKENDS,
+    Backend,
+    active,
+    assert_close,
+    backend_dtype_params,
+    backend_params,
+)
+from ._reference import eps, exact
 
 PAIRS = [(selu, selu_derivative), (elu, elu_derivative)]
 pair_ids = ["selu", "elu"]
@@ -21,7 +32,8 @@ GRAD_POINTS = np.asarray(
 
 TORCH = [b for b in BACKENDS if b.module == "torch"]
 JAX = [b for b in BACKENDS if b.module == "jax"]
-LAZY = [b for b in BACKENDS if b.lazy]
+DASK = [b for b in BACKENDS if b.module == "dask.array"]
+ACTIVATIONS = ["selu", "elu", "selu_derivative", "elu_derivative"]
 FLOATS = ("float32", "float64")
 
 
@@ -82,47 +94,65 @@ for _f in (selu, elu, selu_derivative, elu_derivative):
     lazy_xp_function(_f)
 
 
-@pytest.fixture(params=backend_params(LAZY))
-def lazy_backend(request: pytest.FixtureRequest) -> Any:
-    """JAX (functions run under jax.jit) and Dask (computing the graph raises)."""
+@pytest.fixture(params=backend_params(JAX))
+def jitted(request: pytest.FixtureRequest) -> Any:
+    """A JAX column, this module's four functions replaced by their jax.jit."""
     backend = request.param
     with active(backend), patch_lazy_xp_functions(request, xp=backend.xp):
         yield backend
 
 
-@pytest.mark.parametrize("name", ["selu", "elu", "selu_derivative", "elu_derivative"])
-def test_lazy_backends_stay_lazy(lazy_backend: Backend, name: str, path: str) -> None:
-    """Under jit on JAX, and without computing anything on Dask."""
-    backend = lazy_backend
-    func = globals()[name]  # the patched module global: jitted / compute-guarded
+@pytest.mark.parametrize("name", ACTIVATIONS)
+def test_jax_under_jit(jitted: Backend, name: str, path: str) -> None:
+    """Called under jit by array-api-extra's lazy_xp_function."""
+    backend = jitted
+    func = globals()[name]  # the patched module global
     assert func is not getattr(selu_xp, name)
-    values = np.linspace(-5, 5, 90).reshape(9, 10)
-    x = backend.asarray(values)
-    y = func(x)
-    if backend.module == "dask.array":
-        assert y.chunks == x.chunks
-    with selu_xp.force_generic():
-        reference = getattr(selu_xp, name)(np.asarray(backend.to_numpy(x)))
-    rtol = 1e-15 if backend.float64 else 1e-6
-    np.testing.assert_allclose(backend.to_numpy(y), reference, rtol=rtol)
+    x = backend.asarray(np.linspace(-5, 5, 90).reshape(9, 10))
+    desired = backend.asarray(exact(name, backend.to_numpy(x)))
+    assert_close(func(x), desired, rtol=1e-15 if backend.float64 else 1e-6)
 
 
-def test_dask_computes_nothing_until_asked() -> None:
+def _on_dask(name: str, x: Any) -> Any:
+    if name == "alpha_dropout":
+        return selu_xp.alpha_dropout(x, 0.2, rng=3)
+    return getattr(selu_xp, name)(x)
+
+
+@pytest.mark.parametrize("backend", backend_params(DASK), indirect=True)
+@pytest.mark.parametrize("name", [*ACTIVATIONS, "alpha_dropout"])
+def test_dask_stays_lazy(backend: Backend, name: str, path: str) -> None:
+    """A call builds the graph and computes nothing; the chunks are kept.
+
+    On the fast path an activation adds one blockwise layer over the input's,
+    and its chunks give the NumPy fast path's bits.  Asked for, the result is
+    computed once.
+    """
     import dask
-    import dask.array as da
+    from dask.blockwise import Blockwise
 
-    calls: list[int] = []
+    computed: list[Any] = []
 
     def counting(dsk: Any, keys: Any, **kwargs: Any) -> Any:
-        calls.append(1)
+        computed.append(keys)
         return dask.get(dsk, keys, **kwargs)  # type: ignore[attr-defined]
 
-    x = da.from_array(np.linspace(-3, 3, 100), chunks=25)
+    values = np.linspace(-5, 5, 90).reshape(9, 10)
+    x = backend.asarray(values)  # in several chunks
+    assert x.npartitions > 1
     with dask.config.set(scheduler=counting):
-        y = selu(x)
-        z = selu_derivative(elu(y))
-        assert calls == []
-        assert isinstance(z, da.Array)
-        assert z.chunks == x.chunks
-        z.compute()
-        assert calls == [1]
+        y = _on_dask(name, x)
+        assert computed == [], "the call computed the graph"
+        assert y.chunks == x.chunks
+        assert type(y._meta) is type(x._meta)
+        if name in ACTIVATIONS and path == "fast":
+            assert set(y.dask.layers) - set(x.dask.layers) == {y.name}
+            assert isinstance(y.dask.layers[y.name], Blockwise)
+            assert y.dask.dependencies[y.name] == {x.name}
+        got = y.compute()
+    assert len(computed) == 1, "computing the result ran the graph more than once"
+    if name not in ACTIVATIONS:
+        return  # alpha_dropout's values: tests/test_dropout.py
+    assert_close(y, backend.asarray(exact(name, values)), rtol=4 * eps("float64"))
+    if path == "fast":
+        np.testing.assert_array_equal(got, getattr(selu_xp, name)(values))
