@@ -16,7 +16,17 @@ from typing import Any
 
 import numpy as np
 import pytest
-from array_api_extra import testing as xpx_testing
+
+try:
+    from array_api_extra.testing import assert_close as _xpx_close
+    from array_api_extra.testing import assert_equal as _xpx_equal
+except ImportError:  # before array-api-extra 0.11, the newest on Python 3.10
+    from array_api_extra._lib._testing import (  # type: ignore[no-redef,attr-defined]
+        xp_assert_close as _xpx_close,
+    )
+    from array_api_extra._lib._testing import (  # type: ignore[no-redef,attr-defined]
+        xp_assert_equal as _xpx_equal,
+    )
 
 from selu_xp._backend_table import BACKENDS, Backend
 from selu_xp._compat import array_namespace, device, is_tensorflow_array
@@ -93,9 +103,7 @@ def assert_close(
         )
         return
     actual, desired = _bfloat16_widened(actual, desired)
-    xpx_testing.assert_close(
-        actual, desired, rtol=rtol, atol=atol, check_scalar=check_scalar
-    )
+    _xpx_close(actual, desired, rtol=rtol, atol=atol, check_scalar=check_scalar)
 
 
 def assert_equal(actual: Any, desired: Any, *, check_scalar: bool = False) -> None:
@@ -105,7 +113,7 @@ def assert_equal(actual: Any, desired: Any, *, check_scalar: bool = False) -> No
         np.testing.assert_array_equal(_tf_values(actual), _tf_values(desired))
         return
     actual, desired = _bfloat16_widened(actual, desired)
-    xpx_testing.assert_equal(actual, desired, check_scalar=check_scalar)
+    _xpx_equal(actual, desired, check_scalar=check_scalar)
 
 
 def _tensorflow_checked(actual: Any, desired: Any) -> bool:
