@@ -30,11 +30,12 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable
-from typing import Any
 
 import numpy as np
 
+from ._compat import array_namespace
 from ._typing import Array
+from ._validation import check_out
 
 __all__ = ["Adapted", "adapt"]
 
@@ -82,24 +83,13 @@ class Adapted:
             raise TypeError(msg)
         # A NumPy scalar's result goes into a 0-d array, as with NumPy's ufuncs.
         kind = np.ndarray if isinstance(x, np.generic) else type(x)
-        if type(out) is not kind or out.dtype != x.dtype:
-            got = type(out).__qualname__
-            if hasattr(out, "dtype"):
-                got += f" of dtype {out.dtype}"
+        if type(out) is not kind:
             msg = (
-                f"{func}() expects out to be a {kind.__qualname__} of dtype "
-                f"{x.dtype} like x, got {got}."
+                f"{func}() expects out to be a {kind.__qualname__} like x, got "
+                f"{type(out).__module__}.{type(out).__qualname__}."
             )
             raise TypeError(msg)
-        if out.shape != x.shape:
-            msg = (
-                f"{func}() expects out to have the shape of x ({x.shape}), "
-                f"got {out.shape}."
-            )
-            raise ValueError(msg)
-        if not out.flags.writeable:
-            msg = f"{func}() expects a writeable out; it is read-only."
-            raise ValueError(msg)
+        check_out(x, out, array_namespace(x), func)
 
 
 Back = Callable[[Array], Array]
@@ -154,8 +144,8 @@ def _numpy(
     out_ok: bool = True,
 ) -> Adapted | None:
     """Native float16/32/64 pass; other byte orders and bfloat16 are converted."""
-    to_numpy, converted = _dtype_step(plain, func)
-    if to_numpy is None:
+    converted = _converted(plain, func)
+    if converted is None:
         return _plain(x, plain, back, kind, out_ok) if kind else None
     dtype = plain.dtype
 
@@ -167,11 +157,11 @@ def _numpy(
     return _plain(x, converted, back_converted, kind or str(dtype), out_ok)
 
 
-def _dtype_step(plain: np.ndarray, func: str) -> tuple[Any, Any]:
-    """``(dtype to compute in, converted array)``, or ``(None, None)``."""
+def _converted(plain: np.ndarray, func: str) -> np.ndarray | None:
+    """`plain` in the dtype it is computed in, ``None`` if it is that already."""
     dtype = plain.dtype
     if dtype.type.__module__.startswith("ml_dtypes"):
-        return _ml_dtypes_step(plain, func)
+        return _ml_dtypes_converted(plain, func)
     if dtype.kind == "f":
         if dtype.char == "g":
             msg = (
@@ -181,20 +171,17 @@ def _dtype_step(plain: np.ndarray, func: str) -> tuple[Any, Any]:
                 "x.astype(numpy.float64)."
             )
             raise TypeError(msg)
-        if dtype.isnative:
-            return None, None
-        native = dtype.newbyteorder("=")
-        return native, plain.astype(native)
-    return None, None  # not floating: float_namespace refuses it by name
+        return None if dtype.isnative else plain.astype(dtype.newbyteorder("="))
+    return None  # not floating: float_namespace refuses it by name
 
 
-def _ml_dtypes_step(plain: np.ndarray, func: str) -> tuple[Any, Any]:
+def _ml_dtypes_converted(plain: np.ndarray, func: str) -> np.ndarray:
     dtype = plain.dtype
     if dtype.name == "bfloat16":
         # float64 results rounded once: ml_dtypes casts float64 to bfloat16
         # directly, not through float32.  Its casts flag signalling NaNs.
         with np.errstate(invalid="ignore"):
-            return np.float64, plain.astype(np.float64)
+            return plain.astype(np.float64)
     msg = (
         f"{func}() does not compute in {dtype.name}, a storage format with no "
         "arithmetic of its own. Convert it first, for example with "
