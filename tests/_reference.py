@@ -19,7 +19,7 @@ with mpmath.workdps(60):
     SCALE = mpmath.mpf("1.0507009873554804934193349852946")
 
 # Significand bits (without the implicit bit) and smallest normal, per dtype.
-_FORMATS = {
+FORMATS = {
     "float64": (52, 2.0**-1022),
     "float32": (23, 2.0**-126),
     "float16": (10, 2.0**-14),
@@ -60,7 +60,7 @@ def exact(name: str, x: np.ndarray) -> np.ndarray:
 
 def eps(dtype: str) -> float:
     """The machine epsilon of `dtype` (``bfloat16`` included)."""
-    return 2.0 ** -_FORMATS[dtype][0]
+    return 2.0 ** -FORMATS[dtype][0]
 
 
 def reference(name: str, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -87,7 +87,7 @@ def ulp_errors(y: np.ndarray, hi: np.ndarray, lo: np.ndarray, dtype: str) -> np.
     Results whose reference is subnormal or zero in `dtype` get NaN and are
     left out of the maximum (the bounds are stated for normal-range results).
     """
-    nmant, tiny = _FORMATS[dtype]
+    nmant, tiny = FORMATS[dtype]
     y = np.asarray(y, dtype=np.float64)
     _, exp = np.frexp(hi)
     ulp = np.ldexp(1.0, exp - 1 - nmant)
@@ -112,10 +112,10 @@ def accuracy_grid(dtype: str) -> np.ndarray:
     dense = np.linspace(-30.0, 10.0, 40001)
     tiny = -np.geomspace(1e-12, 1e-3, 2001)
     x = np.concatenate([dense, tiny])
-    return np.unique(_round_to(x, dtype))
+    return np.unique(round_to(x, dtype))
 
 
-def _round_to(x: np.ndarray, dtype: str) -> np.ndarray:
+def round_to(x: np.ndarray, dtype: str) -> np.ndarray:
     if dtype == "bfloat16":
         # Round to nearest even on the top 16 bits of the float32 pattern.
         bits: np.ndarray = x.astype(np.float32).view(np.uint32).astype(np.uint64)

@@ -13,7 +13,7 @@ from selu_xp import alpha_dropout
 
 from ._backends import Backend
 from ._fixed_point import fixed_point_parameters
-from ._reference import ALPHA, SCALE, _round_to
+from ._reference import ALPHA, SCALE, round_to
 from ._toolkit import assert_moments, assert_on_backend, own_generator
 
 
@@ -54,7 +54,7 @@ def test_zero_input_gives_the_two_closed_form_values(
     assert_on_backend(y, backend, dt)
     got = backend.to_numpy(y).astype(np.float64)
     _, b, dropped = coefficients(0.2)
-    kept_value, dropped_value = _round_to(np.array([float(b), float(dropped)]), dt)
+    kept_value, dropped_value = round_to(np.array([float(b), float(dropped)]), dt)
     assert set(np.unique(got)) == {kept_value, dropped_value}
     if dt == "float64":
         assert kept_value == 0.30903996214409452
@@ -76,7 +76,7 @@ def test_kept_values_are_affine(backend: Backend) -> None:
     # float64 on the device): within 2 eps of |a x| + |b|
     eps = np.finfo(backend.to_numpy(x).dtype).eps
     is_kept = np.abs(got - kept) <= 2 * eps * (float(a) * np.abs(xs) + float(b))
-    is_dropped = got == _round_to(np.array([float(dropped)]), dt)[0]
+    is_dropped = got == round_to(np.array([float(dropped)]), dt)[0]
     assert np.all(is_kept | is_dropped)
     assert 100 < np.count_nonzero(is_dropped) < 300  # rate 0.1 of 2001
 

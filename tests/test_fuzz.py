@@ -32,7 +32,7 @@ import pytest
 import selu_xp
 
 from ._backends import BACKENDS, Backend, active
-from ._reference import ALPHA, SCALE, _round_to, ulp_errors
+from ._reference import ALPHA, FORMATS, SCALE, round_to, ulp_errors
 
 hypothesis = pytest.importorskip("hypothesis")
 st = hypothesis.strategies
@@ -50,13 +50,6 @@ _TOP = {
     "float32": 2.0**128 - 2.0**103,
     "float64": math.inf,
 }
-_TINY = {
-    "float16": 2.0**-14,
-    "bfloat16": 2.0**-126,
-    "float32": 2.0**-126,
-    "float64": 2.0**-1022,
-}
-_MANTISSA = {"float16": 10, "bfloat16": 7, "float32": 23, "float64": 52}
 # Libraries whose CPU runtime flushes subnormal inputs and results to zero
 # (XLA and TensorFlow set the FTZ/DAZ modes; x * 1.0 flushes there too).
 FLUSHING = ("jax", "tensorflow")
@@ -136,7 +129,7 @@ def _make_input(case: Case) -> tuple[Any, bool]:
     if dt in _TOP:  # values rounded to the dtype first: later casts are exact
         half = "bfloat16" if case.kind == "bfloat16" else dt
         with np.errstate(over="ignore", invalid="ignore"):
-            case.values = np.asarray(_round_to(case.values, half))
+            case.values = np.asarray(round_to(case.values, half))
     data = case.values
     if case.layout == "strided":
         data = np.repeat(data, 2, axis=-1)
@@ -263,7 +256,7 @@ def _check_values(case: Case, x: Any, y: Any) -> None:
     x64, y64 = x64.ravel(), y64.ravel()
     ok = _within_bound(y64, *_reference(case, x64), dtype, b.module in FLUSHING)
     if b.module in FLUSHING:  # or as computed from the flushed input
-        flushed = np.where(np.abs(x64) < _TINY[dtype], np.copysign(0.0, x64), x64)
+        flushed = np.where(np.abs(x64) < FORMATS[dtype][1], np.copysign(0.0, x64), x64)
         ok |= _within_bound(y64, *_reference(case, flushed), dtype, True)
     assert ok.all(), f"{y64[~ok]} at {x64[~ok]} for {case}"
 
@@ -281,9 +274,9 @@ def _within_bound(
     ok[nan] = np.isnan(y64[nan])
     over = ~nan & (np.abs(hi) >= _TOP[dtype])
     ok[over] = y64[over] == np.copysign(np.inf, hi[over])
-    tiny = _TINY[dtype]
+    nmant, tiny = FORMATS[dtype]
     small = ~nan & ~over & (np.abs(hi) < tiny)
-    step = tiny * 2.0 ** -_MANTISSA[dtype]
+    step = tiny * 2.0**-nmant
     ok[small] = np.abs(y64[small] - hi[small]) <= step
     if flush:
         ok[small] |= y64[small] == 0
