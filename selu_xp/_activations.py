@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from types import ModuleType
 
-from . import _backends, _generic
+from . import _backends, _dispatch, _generic
 from ._compat import not_for_autograph
 from ._constants import (
     SELU_ALPHA,
@@ -13,7 +13,7 @@ from ._constants import (
     SELU_SCALE_ALPHA,
     scaled_alpha,
 )
-from ._dispatch import any_block_open, generic_forced
+from ._dispatch import generic_forced
 from ._inputs import adapt
 from ._out import store
 from ._typing import Array
@@ -345,9 +345,11 @@ def elu_derivative(
 
 def _quick(x: Array, pos: float, neg: float, derivative: bool) -> Array | None:
     """The result through the quick entry of `x`'s exact type, or ``None``."""
-    if any_block_open():
+    # The cache and the block count are read directly: this is every default
+    # call's path, and two function calls would add a fifth to its overhead.
+    if _dispatch.OPEN_BLOCKS:
         return None  # a force_generic() block is open somewhere: the long way
-    path = _backends.cached(x)
+    path = _backends.BY_TYPE.get(type(x))
     if path is None or path.quick is None:
         return None
     return path.quick(x, pos, neg, derivative)

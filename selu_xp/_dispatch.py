@@ -7,7 +7,7 @@ import contextvars
 import threading
 from collections.abc import Iterator
 
-__all__ = ["any_block_open", "force_generic", "generic_forced"]
+__all__ = ["OPEN_BLOCKS", "force_generic", "generic_forced"]
 
 _FORCE_GENERIC: contextvars.ContextVar[bool] = contextvars.ContextVar(
     "selu_xp_force_generic", default=False
@@ -15,8 +15,9 @@ _FORCE_GENERIC: contextvars.ContextVar[bool] = contextvars.ContextVar(
 # How many force_generic() blocks are open in any thread.  While none is, the
 # context variable is not read at all: a plain module global is what compilers
 # that trace Python (TorchDynamo) can follow, so torch.compile(fullgraph=True)
-# works outside force_generic() blocks.
-_OPEN_BLOCKS = 0
+# works outside force_generic() blocks.  Only force_generic() changes it; the
+# public functions' quick entry reads it.
+OPEN_BLOCKS = 0
 _OPEN_BLOCKS_LOCK = threading.Lock()
 
 
@@ -49,28 +50,18 @@ def force_generic(enabled: bool = True) -> Iterator[None]:
     >>> bool(np.allclose(y, selu(x), rtol=1e-15, atol=0))
     True
     """
-    global _OPEN_BLOCKS
+    global OPEN_BLOCKS
     with _OPEN_BLOCKS_LOCK:
-        _OPEN_BLOCKS += 1
+        OPEN_BLOCKS += 1
     token = _FORCE_GENERIC.set(enabled)
     try:
         yield
     finally:
         _FORCE_GENERIC.reset(token)
         with _OPEN_BLOCKS_LOCK:
-            _OPEN_BLOCKS -= 1
+            OPEN_BLOCKS -= 1
 
 
 def generic_forced() -> bool:
     """Whether the caller is inside ``force_generic()``."""
-    return any_block_open() and _FORCE_GENERIC.get()
-
-
-def any_block_open() -> bool:
-    """Whether a ``force_generic()`` block is open in any thread.
-
-    The public functions skip their quick entry while one is: it does not
-    read the context variable (thread-local settings cost more to read than
-    the quick entry saves).
-    """
-    return _OPEN_BLOCKS > 0
+    return OPEN_BLOCKS > 0 and _FORCE_GENERIC.get()

@@ -44,9 +44,9 @@ def path(request: pytest.FixtureRequest) -> Iterator[str]:
             yield request.param
         return
     _register_quick_entries()
-    assert not _dispatch.any_block_open(), "a force_generic() block is left open"
+    assert _dispatch.OPEN_BLOCKS == 0, "a force_generic() block is left open"
     yield request.param
-    assert not _dispatch.any_block_open(), "the test left a force_generic() block open"
+    assert _dispatch.OPEN_BLOCKS == 0, "the test left a force_generic() block open"
 
 
 @functools.cache

@@ -424,7 +424,7 @@ def test_lookup_by_array_type(backend: Backend) -> None:
         assert fast is None
     else:
         assert fast is not None
-    assert _backends.cached(x) is fast
+    assert _backends.BY_TYPE.get(type(x)) is fast
     assert _backends.lookup(backend.asarray(np.ones(3)), backend.xp) is fast
 
 
@@ -433,7 +433,7 @@ def test_force_generic_skips_the_fast_path(monkeypatch: pytest.MonkeyPatch) -> N
         raise AssertionError("lookup was called")
 
     monkeypatch.setattr(_backends, "lookup", refuse)
-    monkeypatch.setattr(_backends, "_BY_TYPE", {})
+    monkeypatch.setattr(_backends, "BY_TYPE", {})
     with force_generic():
         selu_xp.selu(np.zeros(3))
     with pytest.raises(AssertionError, match="lookup was called"):
@@ -463,7 +463,7 @@ def test_quick_entry_gives_the_long_ways_bits(
         x = lib.asarray(_scattered_specials(5000, 3).astype(dtype))
     f = getattr(selu_xp, name)
     f(x)  # the first call registers the quick entry
-    found = _backends.cached(x)
+    found = _backends.BY_TYPE.get(type(x))
     assert found is not None
     assert found.quick is not None
     quick, long = f(x), f(x, **same_values)

@@ -41,7 +41,7 @@ from .._compat import (
 )
 from .._typing import Array, Namespace
 
-__all__ = ["FastPath", "cached", "lookup"]
+__all__ = ["BY_TYPE", "FastPath", "lookup"]
 
 
 class FastPath(NamedTuple):
@@ -52,23 +52,19 @@ class FastPath(NamedTuple):
     quick: Callable[[Array, float, float, bool], Array | None] | None
 
 
-# type(x) -> its fast path, or None for the generic path.  An entry never
+# type(x) -> its fast path, or None for the generic path; filled by `lookup`
+# only, read directly by the public functions' quick entry.  An entry never
 # changes once added, and dict.setdefault is atomic (in CPython with or
 # without the GIL), so concurrent first calls agree without a lock; a lock
 # here would also stop torch.compile(fullgraph=True) on a first call.
-_BY_TYPE: dict[type, FastPath | None] = {}
-
-
-def cached(x: Array) -> FastPath | None:
-    """The fast path of `x`'s type if it was looked up before, else ``None``."""
-    return _BY_TYPE.get(type(x))
+BY_TYPE: dict[type, FastPath | None] = {}
 
 
 def lookup(x: Array, xp: Namespace) -> FastPath | None:
     """The fast path for `x` (of namespace `xp`), or ``None`` for the generic path."""
     kind = type(x)
     try:
-        return _BY_TYPE[kind]
+        return BY_TYPE[kind]
     except KeyError:
         pass
     module = _module(xp)
@@ -78,7 +74,7 @@ def lookup(x: Array, xp: Namespace) -> FastPath | None:
         if quick is not None and kind is not module.quick_type():
             quick = None  # subclasses (torch.nn.Parameter, ...) go the long way
         path = FastPath(module.elu_family, module.elu_family_derivative, quick)
-    return _BY_TYPE.setdefault(kind, path)
+    return BY_TYPE.setdefault(kind, path)
 
 
 def _module(xp: Namespace) -> ModuleType | None:
