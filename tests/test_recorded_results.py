@@ -59,3 +59,17 @@ def test_exhaustive_rounding_record() -> None:
     assert all(f["misrounded"] == 0 for f in functions.values())
     readme = (ROOT / "README.md").read_text()
     assert "all 2^32 float32" in readme
+
+
+def test_readme_states_the_tests_float64_bounds() -> None:
+    """The README's sentence on the generic float64 path gives the tests' bounds."""
+    from selu_xp._backend_table import BOUNDS
+
+    readme = " ".join((ROOT / "README.md").read_text().split())
+    common = BOUNDS[("selu", "float64")]
+    assert BOUNDS[("elu", "float64")] == BOUNDS[("elu_derivative", "float64")] == common
+    stated = (
+        f"held in float64 to {common:g} ULP for `selu`, `elu` and `elu_derivative` "
+        f"and to {BOUNDS[('selu_derivative', 'float64')]:g} ULP for `selu_derivative`"
+    )
+    assert stated in readme
