@@ -89,7 +89,9 @@ class Adapted:
                 f"{type(out).__module__}.{type(out).__qualname__}."
             )
             raise TypeError(msg)
-        check_out(x, out, array_namespace(x), func)
+        # The rest on plain ndarray views: array-api-compat takes no np.matrix.
+        plain = np.asarray(x)
+        check_out(plain, np.asarray(out), array_namespace(plain), func)
 
 
 Back = Callable[[Array], Array]

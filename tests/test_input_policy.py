@@ -206,6 +206,11 @@ def test_subclasses_keep_their_type(name: str) -> None:
     y = _call(name, m, "fast")
     assert type(y) is np.matrix
     _same_values(y, _call(name, np.asarray(m), "fast"))
+    out = m.copy()
+    assert _call(name, m, "fast", out=out) is out
+    _same_values(out, y)
+    with pytest.raises(TypeError, match="out to be a matrix"):
+        getattr(selu_xp, name)(m, out=np.asarray(m).copy())
     t = np.asarray([-1.0, 1.0]).view(_Tagged)
     t.tag = "kept"
     y = _call(name, t, "generic")
