@@ -24,7 +24,10 @@ setup(
         Extension(
             "selu_xp._kernels._ufunc",
             sources=["selu_xp/_kernels/_ufunc.c"],
-            depends=["selu_xp/_kernels/elu_family.h"],
+            depends=[
+                "selu_xp/_kernels/elu_family.h",
+                "selu_xp/_kernels/loops_x86.h",
+            ],
             include_dirs=[np.get_include()],
             define_macros=[("NPY_NO_DEPRECATED_API", "NPY_1_7_API_VERSION")],
             extra_compile_args=FLAGS,

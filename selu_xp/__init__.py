@@ -11,6 +11,7 @@ from ._dispatch import force_generic
 from ._dropout import alpha_dropout
 from ._initializers import lecun_normal
 from ._parameters import selu_parameters
+from ._threads import get_num_threads, num_threads, set_num_threads
 
 __all__ = [
     "SELU_ALPHA",
@@ -20,10 +21,13 @@ __all__ = [
     "elu",
     "elu_derivative",
     "force_generic",
+    "get_num_threads",
     "lecun_normal",
+    "num_threads",
     "selu",
     "selu_derivative",
     "selu_parameters",
+    "set_num_threads",
 ]
 
 __version__ = "0.1.0"

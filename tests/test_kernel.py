@@ -8,7 +8,7 @@ import contextlib
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -207,36 +207,96 @@ def test_out_strides_read_only_and_in_place() -> None:
     np.testing.assert_array_equal(shifted, expected.reshape(-1)[:-1])
 
 
-@pytest.mark.parametrize("dtype", ["float32", "float64"])
-def test_threads_split_large_arrays_bit_for_bit(
-    dtype: str, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def _parts_on_workers(f: Callable[[], Any]) -> int:
+    """Run `f` until the kernel's worker threads computed part of a call
+    (a busy machine may let the calling thread take every part); returns
+    how many parts they computed."""
+    before = _ufunc.pool_stats()[1]
+    for _ in range(200):
+        f()
+        done = _ufunc.pool_stats()[1] - before
+        if done:
+            return done
+    return 0
+
+
+@pytest.mark.parametrize("dtype", ["float16", "float32", "float64"])
+def test_threads_split_large_arrays_bit_for_bit(dtype: str) -> None:
     n = numpy_backend.PARALLEL_MIN * 3 + 17
     x = (np.random.default_rng(5).standard_normal(n) * 10).astype(dtype)
-    whole = selu_xp.selu(x)
+    with selu_xp.num_threads(3):
+        whole = selu_xp.selu(x)
+        assert _parts_on_workers(lambda: selu_xp.selu(x)) > 0
+        assert _ufunc.pool_stats()[0] >= 2
     pieces = np.concatenate(
         [selu_xp.selu(x[i : i + 1000]) for i in range(0, n, 1000)]
     )  # small arrays: one thread each
     bits = f"u{x.itemsize}"
     np.testing.assert_array_equal(whole.view(bits), pieces.view(bits))
-    seen: set[str] = set()
-    f = numpy_backend.kernel_ufunc("selu")
+    with selu_xp.num_threads(1):
+        np.testing.assert_array_equal(selu_xp.selu(x).view(bits), whole.view(bits))
 
-    class Spy:
-        def __call__(self, *args: Any, **kwargs: Any) -> Any:
-            import threading
 
-            seen.add(threading.current_thread().name)
-            return f(*args, **kwargs)
+def test_one_thread_keeps_calls_on_the_calling_thread() -> None:
+    x = np.linspace(-5, 5, numpy_backend.PARALLEL_MIN * 4, dtype=np.float32)
+    with selu_xp.num_threads(1):
+        before = _ufunc.pool_stats()[1]
+        for _ in range(20):
+            selu_xp.selu(x)
+        assert _ufunc.pool_stats()[1] == before
 
-    monkeypatch.setattr(numpy_backend, "_worker_count", lambda: 3)
-    monkeypatch.setattr(numpy_backend, "_POOL", None)
-    result = numpy_backend._apply(Spy(), x, None, threads=True)
-    np.testing.assert_array_equal(result, whole)
-    assert any(t.startswith("selu_xp") for t in seen), seen
-    pool = numpy_backend._POOL
-    assert pool is not None
-    pool.shutdown()
+
+def test_thread_count_is_checked_and_restored() -> None:
+    start = selu_xp.get_num_threads()
+    for bad in (0, -1, 257, 2.0, True, "2"):
+        with pytest.raises(ValueError, match="thread count must be an integer"):
+            selu_xp.set_num_threads(bad)  # type: ignore[arg-type]
+    with selu_xp.num_threads(2):
+        assert selu_xp.get_num_threads() == 2
+        assert _ufunc.get_num_threads() == 2
+    assert selu_xp.get_num_threads() == start == _ufunc.get_num_threads()
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"), [("3", "3"), ("", "cpus"), ("zero", "error")]
+)
+def test_thread_count_from_the_environment(value: str, expected: str) -> None:
+    code = (
+        "import os, selu_xp; "
+        "print(selu_xp.get_num_threads(), len(os.sched_getaffinity(0)))"
+    )
+    env = {**os.environ, "SELU_XP_NUM_THREADS": value}
+    run = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True
+    )
+    if expected == "error":
+        assert run.returncode != 0
+        assert "SELU_XP_NUM_THREADS must be an integer" in run.stderr
+        return
+    got, cpus = run.stdout.split()
+    assert got == (cpus if expected == "cpus" else expected), run.stderr
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="no fork on this platform")
+def test_threads_work_in_a_forked_child() -> None:
+    x = np.linspace(-5, 5, numpy_backend.PARALLEL_MIN * 4, dtype=np.float32)
+    with selu_xp.num_threads(2):
+        expected = selu_xp.selu(x)  # the parent's workers exist now
+        code = (
+            "import os, sys, numpy as np, selu_xp\n"
+            f"x = np.linspace(-5, 5, {x.size}, dtype=np.float32)\n"
+            "selu_xp.set_num_threads(2)\n"
+            "want = selu_xp.selu(x)\n"
+            "pid = os.fork()\n"
+            "if pid == 0:\n"
+            "    ok = all((selu_xp.selu(x) == want).all() for _ in range(50))\n"
+            "    os._exit(0 if ok else 3)\n"
+            "_, status = os.waitpid(pid, 0)\n"
+            "sys.exit(os.waitstatus_to_exitcode(status))\n"
+        )
+        run = subprocess.run([sys.executable, "-c", code], timeout=120)
+    assert run.returncode == 0
+    assert expected.dtype == np.float32
 
 
 def test_kernel_info_names_the_level() -> None:
@@ -304,3 +364,43 @@ def test_without_the_compiled_kernel_the_generic_path_runs() -> None:
     with np.errstate(all="ignore"):
         expected = selu_xp.selu(np.asarray([-1.0, 0.0, 2.0], dtype=np.float32))
     assert second == f"{expected.tolist()} float32"
+
+
+def test_every_derived_constant_is_rederived() -> None:
+    """The header's constants block is exactly what derive.py computes now
+    (the Remez fit, the table, the splits of ln2, the rounding test's
+    width), so no constant of the kernel is typed by hand."""
+    from selu_xp._kernels import derive
+
+    text = derive.HEADER.read_text()
+    assert derive.header_block(text) == derive.block()
+
+
+def test_the_derived_polynomial_and_bound_hold() -> None:
+    """An independent look at the derived numbers: the table against
+    2^(j/32) in mpmath, the polynomial's relative error at 2,000 random
+    points of the reduced range, and the bound below the rounding test's
+    half width."""
+    import mpmath
+
+    from selu_xp._kernels import derive
+
+    mpmath.mp.dps = 40
+    for j, entry in enumerate(derive.table()):
+        exact = mpmath.mpf(2) ** (mpmath.mpf(j) / 32)
+        assert abs(mpmath.mpf(entry) - exact) <= exact * 2.0**-53
+    coefficients, error = derive.fast_coefficients()
+    h = derive.REDUCED_MAX
+    rng = np.random.default_rng(11)
+    worst = 0.0
+    for r in rng.uniform(-h, h, 2000):
+        rr = mpmath.mpf(float(r))
+        q = mpmath.mpf(0)
+        for c in reversed(coefficients):
+            q = mpmath.mpf(c) + rr * q
+        p = rr * (1 + rr * q)
+        worst = max(worst, float(abs((p - mpmath.expm1(rr)) / mpmath.expm1(rr))))
+    assert worst <= error < 2.0**-46
+    bound = derive.fast_error_bound(error)
+    assert bound < derive.rounding_test_width(bound) / 2
+    assert h >= float(mpmath.log(2) / 64) * (1 + 2.0**-40)

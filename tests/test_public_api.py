@@ -42,7 +42,8 @@ def test_public_functions_have_numpydoc_docstrings() -> None:
         obj = getattr(selu_xp, name)
         if callable(obj):
             doc = inspect.getdoc(obj) or ""
-            for section in ("Parameters", "Examples"):
+            takes = bool(inspect.signature(obj).parameters)
+            for section in ("Parameters", "Examples")[0 if takes else 1 :]:
                 assert f"\n{section}\n---" in doc, f"{name} lacks {section}"
 
 

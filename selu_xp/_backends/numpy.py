@@ -9,17 +9,15 @@ ufuncs are made once and others on first use.
 
 NumPy's ufunc machinery gives ``out=``, strides, read-only and overlapping
 inputs, other byte orders (through its buffered casts) and the released GIL.
-Large contiguous arrays are split into one part per CPU, computed by a small
-thread pool.  Without the compiled module (no compiler at install time) the
-generic array-API path runs instead, and `kernel_info` says so.
+The kernel itself splits large contiguous arrays over its own pool of
+threads (``selu_xp.set_num_threads``).  Without the compiled module (no
+compiler at install time) the generic array-API path runs instead, and
+`kernel_info` says so.
 """
 
 from __future__ import annotations
 
-import os
-import threading
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
 from fractions import Fraction
 from functools import lru_cache
 from types import ModuleType
@@ -43,14 +41,15 @@ __all__ = [
     "elu_family_derivative",
     "kernel_coefficients",
     "kernel_info",
+    "kernel_module",
     "kernel_ufunc",
     "quick",
     "quick_type",
 ]
 
-PARALLEL_MIN = 1 << 17
-"""Arrays smaller than this are computed on the calling thread alone: below,
-starting the other threads costs more than they save."""
+PARALLEL_MIN = _ufunc.parallel_min() if _ufunc is not None else 1 << 15
+"""Contiguous arrays smaller than this are computed on the calling thread
+alone: below, waking the kernel's other threads costs more than they save."""
 
 _FAST_DTYPES = (np.dtype(np.float16), np.dtype(np.float32), np.dtype(np.float64))
 _NEG_RANGE = (2.0**-20, 2.0**20)  # |neg| the kernel's clamps are exact for
@@ -108,6 +107,11 @@ def kernel_ufunc(name: str) -> Callable[[np.ndarray], np.ndarray]:
     return f  # type: ignore[no-any-return]
 
 
+def kernel_module() -> ModuleType | None:
+    """The compiled kernel's module, or ``None`` where it was not built."""
+    return _ufunc
+
+
 def kernel_info() -> str:
     """Which kernel NumPy arrays run: the compiled one and its level, or not."""
     if _ufunc is None:
@@ -155,9 +159,7 @@ def quick(x: np.ndarray, pos: float, neg: float, derivative: bool) -> Any:
     f = _ufunc_for(pos, neg, derivative)
     if f is None:
         return None
-    if x.size < PARALLEL_MIN and x.ndim:
-        return f(x)
-    return _apply(f, x, None, threads=True)
+    return f(x) if x.ndim else f(x, out=np.empty_like(x))  # 0-d stays an array
 
 
 def quick_type() -> type:
@@ -183,38 +185,17 @@ def _run(
 
 
 def _apply(f: Any, x: np.ndarray, out: np.ndarray | None, *, threads: bool) -> Any:
-    """``f(x)`` into `out` (or a new array), in parts on several threads."""
-    target = np.empty_like(x) if out is None else out
-    workers = _worker_count() if threads and x.size >= PARALLEL_MIN else 1
-    pair = _flat_pair(x, target) if workers > 1 else None
-    if pair is None or (out is not None and np.may_share_memory(x, out)):
-        # One call: NumPy orders the strides and resolves any overlap.
-        return f(x, out=target)
-    x_flat, out_flat = pair
-    n = x_flat.shape[0]
-    per_part = -(-n // workers)
-    step = -(-per_part // 16) * 16  # whole cache lines per part
-    bounds = [(lo, min(lo + step, n)) for lo in range(0, n, step)]
-    pool = _pool()
-    futures: list[Future[Any]] = [
-        pool.submit(f, x_flat[lo:hi], out=out_flat[lo:hi]) for lo, hi in bounds[1:]
-    ]
+    """``f(x)`` into `out` (or a new array); the kernel splits it over threads
+    unless `threads` is false."""
+    if out is None and not x.ndim:
+        out = np.empty_like(x)  # a 0-d array, not a NumPy scalar
+    if threads or _ufunc is None:
+        return f(x, out=out)
+    previous = _ufunc.set_serial(True)
     try:
-        lo, hi = bounds[0]
-        f(x_flat[lo:hi], out=out_flat[lo:hi])
+        return f(x, out=out)
     finally:
-        for future in futures:
-            future.result()
-    return target
-
-
-def _flat_pair(x: np.ndarray, out: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
-    """1-d views of `x` and `out` in the same element order, if both have one."""
-    if x.flags.c_contiguous and out.flags.c_contiguous:
-        return x.reshape(-1), out.reshape(-1)
-    if x.flags.f_contiguous and out.flags.f_contiguous:
-        return x.reshape(-1, order="F"), out.reshape(-1, order="F")
-    return None
+        _ufunc.set_serial(previous)
 
 
 def _generic_into(
@@ -234,39 +215,3 @@ def _generic_into(
         return result
     np.copyto(out, result)
     return out
-
-
-# The worker pool, created on first use.  `_POOL_LOCK` guards `_POOL`.
-_POOL_LOCK = threading.Lock()
-_POOL: ThreadPoolExecutor | None = None
-
-
-def _worker_count() -> int:
-    """Threads to use for one large array: the CPUs this process may use."""
-    try:
-        n = len(os.sched_getaffinity(0))
-    except AttributeError:  # not on Linux
-        n = os.cpu_count() or 1
-    return max(1, min(n, os.cpu_count() or 1))
-
-
-def _pool() -> ThreadPoolExecutor:
-    """The shared pool, with one thread fewer than `_worker_count`."""
-    global _POOL
-    with _POOL_LOCK:
-        if _POOL is None:
-            _POOL = ThreadPoolExecutor(
-                max_workers=max(1, _worker_count() - 1), thread_name_prefix="selu_xp"
-            )
-        return _POOL
-
-
-def _forget_pool_after_fork() -> None:
-    # A forked child has the parent's pool object but none of its threads.
-    global _POOL, _POOL_LOCK
-    _POOL_LOCK = threading.Lock()
-    _POOL = None
-
-
-if hasattr(os, "register_at_fork"):
-    os.register_at_fork(after_in_child=_forget_pool_after_fork)

@@ -21,6 +21,7 @@
 #include <fenv.h>
 
 #include "elu_family.h"
+#include "pool.h"
 
 /* Elements per block of the contiguous float32 loops: the block's inputs are
  * kept on the stack, so that results that need the exact evaluation can be
@@ -79,12 +80,33 @@ typedef void (*sx_loop64)(const double *, double *, npy_intp, const sx_coef *);
     SX_LOOP64(family64_##LEVEL, ATTR, sx_family_f64)                          \
     SX_LOOP64(derivative64_##LEVEL, ATTR, sx_derivative_f64)
 
-SX_LOOPS(baseline, )
-
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
 #define SX_X86 1
-SX_LOOPS(avx2, __attribute__((target("avx2"))))
-SX_LOOPS(avx512, __attribute__((target("avx512f,avx512dq,avx512vl,avx512bw"))))
+#include "loops_x86.h"
+#define sx_loop32_baseline sx_loop32_sse2
+/* The explicit float32 loops of loops_x86.h, and float64 loops compiled
+ * from the scalar source with the level's target attribute. */
+#define SX_LOOPS_X86(LEVEL, ATTR)                                             \
+    ATTR static void family32_##LEVEL(const float *x, float *y, npy_intp n,   \
+                                      const sx_coef *c)                       \
+    {                                                                         \
+        sx_loop32_##LEVEL(x, y, n, 0, c);                                     \
+    }                                                                         \
+    ATTR static void derivative32_##LEVEL(const float *x, float *y,           \
+                                          npy_intp n, const sx_coef *c)       \
+    {                                                                         \
+        sx_loop32_##LEVEL(x, y, n, 1, c);                                     \
+    }                                                                         \
+    SX_LOOP64(family64_##LEVEL, ATTR, sx_family_f64)                          \
+    SX_LOOP64(derivative64_##LEVEL, ATTR, sx_derivative_f64)
+#endif
+
+#ifdef SX_X86
+SX_LOOPS_X86(baseline, )
+SX_LOOPS_X86(avx2, SX_AVX2)
+SX_LOOPS_X86(avx512, SX_AVX512)
+#else
+SX_LOOPS(baseline, )
 #endif
 
 typedef struct {
@@ -182,24 +204,93 @@ typedef struct {
     int derivative;
 } sx_ufunc_data;
 
+/* float16 elements one at a time, through the fast evaluation and its
+ * rounding test (the exact evaluation where it fails). */
 static void
-sx_loop_f16(char **args, npy_intp const *dimensions, npy_intp const *steps,
-            void *data)
+sx_half_run(const sx_ufunc_data *d, const char *in, char *out, npy_intp n,
+            npy_intp is, npy_intp os)
 {
-    const sx_ufunc_data *d = (const sx_ufunc_data *)data;
     double (*fast)(double, const sx_coef *) =
         d->derivative ? sx_derivative_fast : sx_family_fast;
     double (*exact)(double, const sx_coef *) =
         d->derivative ? sx_derivative_exact : sx_family_exact;
-    npy_intp i, n = dimensions[0];
-    char *in = args[0], *out = args[1];
-    for (i = 0; i < n; i++, in += steps[0], out += steps[1]) {
-        double x = sx_half_to_double(*(npy_uint16 *)in);
+    npy_intp i;
+    for (i = 0; i < n; i++, in += is, out += os) {
+        double x = sx_half_to_double(*(const npy_uint16 *)in);
         double v = fast(x, &d->coef);
         if (sx_hard_f16(v)) {
             v = exact(x, &d->coef);
         }
         *(npy_uint16 *)out = sx_double_to_half(v);
+    }
+}
+
+/* One contiguous job for the pool: the loop, its coefficients, the data. */
+typedef struct {
+    const sx_ufunc_data *d;
+    const char *in;
+    char *out;
+    sx_loop32 loop32;
+    sx_loop64 loop64;
+} sx_job;
+
+/* Whether n elements of `size` bytes at `in` and `out` overlap other than
+ * exactly (NumPy passes a forward-safe overlap, such as out one element
+ * behind in, to one sequential loop: it must not be split). */
+static int
+sx_partial_overlap(const char *in, const char *out, npy_intp n, size_t size)
+{
+    size_t bytes = (size_t)n * size;
+    return in != out && in < out + bytes && out < in + bytes;
+}
+
+/* Run a contiguous job over n elements of `size` bytes, split over the
+ * pool's threads where that is safe. */
+static void
+sx_run_job(sx_task_fn task, sx_job *job, npy_intp n, size_t size)
+{
+    if (sx_partial_overlap(job->in, job->out, n, size)) {
+        task(job, 0, n);
+    }
+    else {
+        sx_parallel(task, job, n);
+    }
+}
+
+static void
+sx_task_f16(void *arg, npy_intp lo, npy_intp hi)
+{
+    const sx_job *j = (const sx_job *)arg;
+    sx_half_run(j->d, j->in + 2 * lo, j->out + 2 * lo, hi - lo, 2, 2);
+}
+
+static void
+sx_task_f32(void *arg, npy_intp lo, npy_intp hi)
+{
+    const sx_job *j = (const sx_job *)arg;
+    j->loop32((const float *)j->in + lo, (float *)j->out + lo, hi - lo,
+              &j->d->coef);
+}
+
+static void
+sx_task_f64(void *arg, npy_intp lo, npy_intp hi)
+{
+    const sx_job *j = (const sx_job *)arg;
+    j->loop64((const double *)j->in + lo, (double *)j->out + lo, hi - lo,
+              &j->d->coef);
+}
+
+static void
+sx_loop_f16(char **args, npy_intp const *dimensions, npy_intp const *steps,
+            void *data)
+{
+    const sx_ufunc_data *d = (const sx_ufunc_data *)data;
+    if (steps[0] == 2 && steps[1] == 2) {
+        sx_job job = {d, args[0], args[1], NULL, NULL};
+        sx_run_job(sx_task_f16, &job, dimensions[0], 2);
+    }
+    else {
+        sx_half_run(d, args[0], args[1], dimensions[0], steps[0], steps[1]);
     }
     feclearexcept(FE_ALL_EXCEPT);
 }
@@ -214,9 +305,10 @@ sx_loop_f16(char **args, npy_intp const *dimensions, npy_intp const *steps,
         npy_intp i, n = dimensions[0];                                        \
         char *in = args[0], *out = args[1];                                   \
         if (steps[0] == sizeof(T) && steps[1] == sizeof(T)) {                 \
-            (d->derivative ? sx_active->derivative##BITS                      \
-                           : sx_active->family##BITS)(                        \
-                (const T *)in, (T *)out, n, &d->coef);                        \
+            sx_job job = {d, in, out, NULL, NULL};                            \
+            job.loop##BITS = d->derivative ? sx_active->derivative##BITS      \
+                                           : sx_active->family##BITS;         \
+            sx_run_job(sx_task_f##BITS, &job, n, sizeof(T));                  \
         }                                                                     \
         else {                                                                \
             for (i = 0; i < n; i++, in += steps[0], out += steps[1]) {        \
@@ -335,6 +427,55 @@ sx_set_level(PyObject *NPY_UNUSED(self), PyObject *args)
     return NULL;
 }
 
+static PyObject *
+sx_set_num_threads(PyObject *NPY_UNUSED(self), PyObject *args)
+{
+    int n, previous = sx_threads;
+    if (!PyArg_ParseTuple(args, "i", &n)) {
+        return NULL;
+    }
+    if (n < 1 || n > SX_MAX_THREADS) {
+        PyErr_Format(PyExc_ValueError,
+                     "the thread count must be between 1 and %d, got %d",
+                     SX_MAX_THREADS, n);
+        return NULL;
+    }
+    sx_threads = n;
+    return PyLong_FromLong(previous);
+}
+
+static PyObject *
+sx_get_num_threads(PyObject *NPY_UNUSED(self), PyObject *NPY_UNUSED(args))
+{
+    return PyLong_FromLong(sx_threads);
+}
+
+static PyObject *
+sx_set_serial(PyObject *NPY_UNUSED(self), PyObject *args)
+{
+    int flag, previous = sx_serial;
+    if (!PyArg_ParseTuple(args, "p", &flag)) {
+        return NULL;
+    }
+    sx_serial = flag;
+    return PyBool_FromLong(previous);
+}
+
+static PyObject *
+sx_parallel_min(PyObject *NPY_UNUSED(self), PyObject *NPY_UNUSED(args))
+{
+    return PyLong_FromLong(SX_PARALLEL_MIN);
+}
+
+static PyObject *
+sx_get_pool_stats(PyObject *NPY_UNUSED(self), PyObject *NPY_UNUSED(args))
+{
+    int workers;
+    long parts;
+    sx_pool_stats(&workers, &parts);
+    return Py_BuildValue("(il)", workers, parts);
+}
+
 static PyMethodDef sx_methods[] = {
     {"make_ufunc", sx_make_ufunc, METH_VARARGS,
      "make_ufunc(name, derivative, pos_hi, pos_lo, neg_hi, neg_lo, doc='')"},
@@ -343,6 +484,18 @@ static PyMethodDef sx_methods[] = {
     {"get_level", sx_get_level, METH_NOARGS, "The dispatch level in use."},
     {"set_level", sx_set_level, METH_VARARGS,
      "Use the loops of another dispatch level (for tests)."},
+    {"set_num_threads", sx_set_num_threads, METH_VARARGS,
+     "set_num_threads(n) -> previous: threads per call, the caller's "
+     "included."},
+    {"get_num_threads", sx_get_num_threads, METH_NOARGS,
+     "The threads per call, the caller's included."},
+    {"set_serial", sx_set_serial, METH_VARARGS,
+     "set_serial(flag) -> previous: whether this thread's calls stay on "
+     "this thread."},
+    {"parallel_min", sx_parallel_min, METH_NOARGS,
+     "The smallest contiguous array that is split over threads."},
+    {"pool_stats", sx_get_pool_stats, METH_NOARGS,
+     "(worker threads started, parts they computed): for the tests."},
     {NULL, NULL, 0, NULL},
 };
 
@@ -358,10 +511,17 @@ PyInit__ufunc(void)
     import_array();
     import_umath();
     sx_detect();
+#ifndef _WIN32
+    if (pthread_atfork(NULL, NULL, sx_pool_after_fork) != 0) {
+        PyErr_SetString(PyExc_RuntimeError, "pthread_atfork failed");
+        return NULL;
+    }
+#endif
     m = PyModule_Create(&sx_module);
 #ifdef Py_GIL_DISABLED
-    /* Free-threaded CPython: the loops share no mutable state (the level
-       switch, a pointer to constant tables, is set by tests between calls). */
+    /* Free-threaded CPython: the loops share no mutable state but the pool,
+       which has its own lock (the level switch, a pointer to constant
+       tables, is set by tests between calls). */
     if (m != NULL && PyUnstable_Module_SetGIL(m, Py_MOD_GIL_NOT_USED) < 0) {
         Py_DECREF(m);
         return NULL;

@@ -14,18 +14,19 @@
  * builds with contraction off), IEEE double in round-to-nearest.  Every target
  * therefore gives the same bits.
  *
- * Three evaluations of exp and expm1 share one argument reduction
- * x = k ln2 + r, |r| <= ln2/2, and Taylor polynomials of e^r - 1:
+ * Three evaluations of exp and expm1:
  *
- *   fast      double arithmetic, relative error below 2^-44.  The float32
- *             and float16 results round this double once, and a rounding
- *             test sends every result that may lie within 2^-41 of a
- *             rounding boundary to `exact` (about one in 2^16).
- *   careful   the float64 path: r^2/2, the reduction and the products with
+ *   fast      x = k ln2/32 + r, a table of 2^(j/32) and a degree-5 minimax
+ *             polynomial in double, relative error below 2^-45.2 (proved
+ *             at sx_family_fast).  The float32 and float16 results round
+ *             this double once, and a rounding test sends every result that
+ *             may lie within 2^-44 of a rounding boundary to `exact`.
+ *   careful   the float64 path, x = k ln2 + r, |r| <= ln2/2, and a Taylor
+ *             polynomial: r^2/2, the reduction and the products with
  *             the coefficients are error-free transformations, so the
  *             result before its last rounding is within 2^-56 (at most about
  *             0.6 ulp in all).
- *   exact     double-double throughout, relative error about 2^-100, rounded
+ *   exact     the same reduction, double-double throughout, relative error about 2^-100, rounded
  *             to odd in double and then to float32 or float16: correctly
  *             rounded unless the true value lies within 2^-100 of a midpoint.
  *
@@ -53,18 +54,40 @@ SX_FN sx_u64 sx_bits(double d) { sx_u64 u; memcpy(&u, &d, sizeof u); return u; }
 SX_FN double sx_double(sx_u64 u) { double d; memcpy(&d, &u, sizeof d); return d; }
 #endif
 
-/* ln2 = SX_LN2_HI + SX_LN2_LO + SX_LN2_LO2; SX_LN2_HI has 32 significant
- * bits, so k * SX_LN2_HI is exact for |k| < 2^21. */
-#define SX_LN2_HI 0.6931471803691238
-#define SX_LN2_LO 1.9082149292705877e-10
-#define SX_LN2_LO2 1.1612227229362532e-26
-#define SX_INV_LN2 1.4426950408889634
 /* 1.5 * 2^52: adding it rounds to an integer held in the low bits. */
 #define SX_SHIFTER 6755399441055744.0
 #define SX_SPLITTER 134217729.0 /* 2^27 + 1 */
 #define SX_SIGN 0x8000000000000000ULL
 
-/* 1/n!, correctly rounded, n = 3 .. 14. */
+/* The numeric constants, each derived by derive.py beside this file: ln2 =
+ * SX_LN2_HI + SX_LN2_LO + SX_LN2_LO2 (SX_LN2_HI has 32 significant bits, so
+ * k * SX_LN2_HI is exact for |k| < 2^21); ln2/32 = SX_STEP_HI + SX_STEP_LO
+ * (SX_STEP_HI has 40 bits, so k * SX_STEP_HI is exact for |k| < 2^13); the
+ * fast polynomial; 1/n!; the table 2^(j/32); and the rounding test's width,
+ * twice the fast evaluation's error bound (proved below) rounded up to a
+ * power of two. */
+#if defined(__CUDACC__) || defined(__CUDACC_RTC__) || defined(__HIPCC__)
+#define SX_TABLE __device__ static const
+#else
+#define SX_TABLE static const
+#endif
+/* ---- BEGIN DERIVED CONSTANTS (python -m selu_xp._kernels.derive) ---- */
+#define SX_LN2_HI 0.6931471803691238
+#define SX_LN2_LO 1.9082149292705877e-10
+#define SX_LN2_LO2 1.1612227229362532e-26
+#define SX_INV_LN2 1.4426950408889634
+#define SX_STEP_HI 0.021660849392475257
+#define SX_STEP_LO 2.303438301614937e-14
+#define SX_INV_STEP 46.16624130844683
+/* e^r - 1 = r (1 + r (C2 + r (C3 + r (C4 + r C5)))) on |r| <= 0.0108305: relative
+ * error of the rounded coefficients (exact arithmetic) 1.3e-14 = 2^-46.13. */
+#define SX_FAST_C2 0.49999999999400957
+#define SX_FAST_C3 0.1666666666640997
+#define SX_FAST_C4 0.041666870628070035
+#define SX_FAST_C5 0.008333391602685411
+/* The fast evaluation's relative error is below 2.44e-14 = 2^-45.22. */
+#define SX_NEAR 5.684341886080802e-14
+/* 1/n!, correctly rounded. */
 #define SX_C3 0.16666666666666666
 #define SX_C4 0.041666666666666664
 #define SX_C5 0.008333333333333333
@@ -77,6 +100,21 @@ SX_FN double sx_double(sx_u64 u) { double d; memcpy(&d, &u, sizeof d); return d;
 #define SX_C12 2.08767569878681e-09
 #define SX_C13 1.6059043836821613e-10
 #define SX_C14 1.1470745597729725e-11
+/* 2^(j/32), rounded to nearest. */
+SX_TABLE double sx_exp2_table[32] = {
+    1.0, 1.0218971486541166, 1.0442737824274138,
+    1.0671404006768237, 1.0905077326652577, 1.1143867425958924,
+    1.1387886347566916, 1.1637248587775775, 1.189207115002721,
+    1.215247359980469, 1.241857812073484, 1.2690509571917332,
+    1.2968395546510096, 1.3252366431597413, 1.3542555469368927,
+    1.383909881963832, 1.4142135623730951, 1.4451808069770467,
+    1.4768261459394993, 1.5091644275934228, 1.5422108254079407,
+    1.5759808451078865, 1.6104903319492543, 1.645755478153965,
+    1.681792830507429, 1.718619298122478, 1.7562521603732995,
+    1.7947090750031072, 1.8340080864093424, 1.8741676341103,
+    1.9152065613971474, 1.9571441241754002,
+};
+/* ---- END DERIVED CONSTANTS ---- */
 
 typedef struct {
     double pos_hi, pos_lo, neg_hi, neg_lo;
@@ -157,10 +195,11 @@ SX_FN sx_i64 sx_reduce(double x, double *kd)
     return (sx_i64)(sx_bits(t) - sx_bits(SX_SHIFTER));
 }
 
-/* ---- fast: double arithmetic -------------------------------------------- */
+/* ---- fast: double arithmetic, one table -------------------------------- */
 
-/* (e^r - 1 - r - r^2/2) / r^3 = 1/3! + r/4! + ..., from 1/11! down to 1/3!
- * when `q` starts as SX_C11: e^r - 1 within 2^-45 relative. */
+/* The Taylor tail of the careful and exact evaluations:
+ * (e^r - 1 - r - r^2/2) / r^3 = 1/3! + r/4! + ..., from `q` (1/11!, or the
+ * higher terms already summed) down to 1/3!. */
 SX_FN double sx_tail_from(double r, double q)
 {
     q = SX_C10 + r * q;
@@ -173,44 +212,72 @@ SX_FN double sx_tail_from(double r, double q)
     return SX_C3 + r * q;
 }
 
-SX_FN double sx_tail_fast(double r) { return sx_tail_from(r, SX_C11); }
-
-/* The same from 1/14!: to 2^-60 for |r| <= ln2/2. */
-SX_FN double sx_tail(double r)
+/* e^x = s (1 + p) for -190 <= x <= 0 (or NaN): returns p and sets *s.
+ *
+ * x = k ln2/32 + r with k the integer nearest x 32/ln2 (the shifter adds it
+ * to the low bits of t), k = 32 m + j, s = 2^m 2^(j/32) and p = e^r - 1 from
+ * the polynomial.  Nothing is converted between integers and doubles: j is
+ * the low five bits of t, and the bits of t above them, shifted into the
+ * exponent field, add m to the table entry's exponent (|m| < 2^11; the
+ * result stays normal for x >= -190).  Every step is an operation that every
+ * vector unit has; a large positive x gives a meaningless p and s, which the
+ * callers never select. */
+SX_FN double sx_exp_table(double x, double *s)
 {
-    double q = SX_C14;
-    q = SX_C13 + r * q;
-    q = SX_C12 + r * q;
-    return sx_tail_from(r, SX_C11 + r * q);
+    double t = x * SX_INV_STEP + SX_SHIFTER;
+    double kd = t - SX_SHIFTER;
+    sx_u64 ti = sx_bits(t);
+    double r = (x - kd * SX_STEP_HI) - kd * SX_STEP_LO;
+    double q = SX_FAST_C4 + r * SX_FAST_C5;
+    q = SX_FAST_C3 + r * q;
+    q = SX_FAST_C2 + r * q;
+    *s = sx_double(sx_bits(sx_exp2_table[ti & 31]) + ((ti & ~31ULL) << 47));
+    return r * (1.0 + r * q);
 }
 
-/* e^r - 1 for the reduced argument of x, in double; sets *t = 2^k. */
-SX_FN double sx_expm1_reduced_fast(double x, double *t)
+/* The double that float32 and float16 results round: f(x) within
+ * 2^-45.2 relative (the proof below).
+ *
+ * expm1(x) = s p - (1 - s): for x = -0 this is -0 (r = -0, p = -0, s = 1),
+ * so the product with neg is the signed zero neg * x with no select.
+ *
+ * The error bound, for -110 <= x <= 0 (u = 2^-53, h = 0.0108305 >= |r|):
+ *  - the reduction: k |ln2/32| < 2^-4 ... 130, so k * SX_STEP_HI is exact
+ *    (|k| < 2^13, 40-bit SX_STEP_HI) and x - k SX_STEP_HI is exact (Sterbenz:
+ *    the two are within a factor of 2, or k = 0); subtracting k SX_STEP_LO
+ *    rounds once, so r = r* (1 + d), |d| <= u, plus below 2^-85 from the
+ *    product and the tail of ln2/32.  That moves e^r by h u relative.
+ *  - the table: the entry is 2^(j/32) (1 + d), |d| <= u; scaling by 2^m is
+ *    exact.
+ *  - the polynomial: relative error 2^-46.13 (derive.py measures the
+ *    rounded coefficients), and the evaluation rounds 1 + r q and r (1 + r q)
+ *    once each, with the rest damped by |r q| < h: below 3u more.
+ *  - s p rounds once (|s p| <= h (1 + h)); 1 - s is exact for s >= 1/2 and
+ *    within u/2 below, where |e^x - 1| > 1/2 hides it.
+ *  So the computed s p - (1 - s) is within u + 2 h u (1 + h) + h (1 + h)
+ *  (2^-46.13 + 3u) of e^x - 1 absolute.  For k = 0 the result is p alone,
+ *  relative error 2^-46.13 + 3u; for k != 0, |e^x - 1| >= 0.010772, so
+ *  relative error at most that sum divided by 0.010772, plus u for the
+ *  subtraction's rounding.  The product with neg_hi (within u of neg) rounds
+ *  once more.  derive.py adds the terms: below 2^-45.22 in all.  The
+ *  derivative's s + s p has no cancellation and a smaller bound. */
+SX_FN double sx_family_fast(double x, const sx_coef *c)
 {
-    double kd;
-    sx_i64 k = sx_reduce(x, &kd);
-    double r = (x - kd * SX_LN2_HI) - kd * SX_LN2_LO;
-    double r2 = r * r;
-    *t = sx_pow2(k);
-    return r + (0.5 * r2 + r2 * r * sx_tail_fast(r));
+    double s, p = sx_exp_table(x < -110.0 ? -110.0 : x, &s);
+    double left = c->neg_hi * (s * p - (1.0 - s));
+    return x > 0.0 ? c->pos_hi * x : left;
 }
 
-/* expm1(x) and exp(x) for -190 <= x <= 0 (or NaN), relative error < 2^-44. */
-SX_FN double sx_expm1_fast(double x)
+SX_FN double sx_derivative_fast(double x, const sx_coef *c)
 {
-    double t, p = sx_expm1_reduced_fast(x, &t);
-    return t * p + (t - 1.0);
+    double s, p = sx_exp_table(x < -130.0 ? -130.0 : x, &s);
+    double y = c->neg_hi * (s + s * p);
+    return x > 0.0 ? c->pos_hi : y;
 }
 
-SX_FN double sx_exp_fast(double x)
-{
-    double t, p = sx_expm1_reduced_fast(x, &t);
-    return t + t * p;
-}
-
-/* The argument of the left branch: x for x <= 0 (NaN too), 0 for x > 0,
- * and `lowest` below it (the result there is the same for every allowed
- * coefficient). */
+/* The argument of the careful evaluations: x for x <= 0 (NaN too), 0 for
+ * x > 0, and `lowest` below it (the result there is the same for every
+ * allowed coefficient). */
 SX_FN double sx_left(double x, double lowest)
 {
     double m = x > 0.0 ? 0.0 : x;
@@ -224,25 +291,12 @@ SX_FN double sx_family_select(double x, double left, const sx_coef *c)
     return x == 0.0 ? c->neg_hi * x : y;
 }
 
-/* The double that float32 and float16 results round: f(x) within 2^-43. */
-SX_FN double sx_family_fast(double x, const sx_coef *c)
-{
-    return sx_family_select(x, c->neg_hi * sx_expm1_fast(sx_left(x, -110.0)), c);
-}
-
-SX_FN double sx_derivative_fast(double x, const sx_coef *c)
-{
-    double y = c->neg_hi * sx_exp_fast(sx_left(x, -130.0));
-    return x > 0.0 ? c->pos_hi : y;
-}
-
-/* The rounding test: whether every value within a relative 2^-41 of `y`
- * (twenty times the fast evaluation's error) rounds to the same float32 as
+/* The rounding test: whether every value within a relative SX_NEAR of `y`
+ * (twice the fast evaluation's error bound) rounds to the same float32 as
  * y does.  If not, a rounding boundary is near and the exact evaluation
  * decides.  Floating-point only, so every vector unit runs it; subnormal
  * results and the overflow threshold need no special case; NaN goes to the
  * exact evaluation, which returns it. */
-#define SX_NEAR 4.547473508864641e-13 /* 2^-41 */
 SX_FN int sx_hard_f32(double y)
 {
     return (float)(y * (1.0 + SX_NEAR)) != (float)(y * (1.0 - SX_NEAR));
@@ -260,6 +314,15 @@ SX_FN int sx_hard_f16(double y)
 }
 
 /* ---- careful: the float64 path ------------------------------------------ */
+
+/* The Taylor tail from 1/14!: to 2^-60 for |r| <= ln2/2. */
+SX_FN double sx_tail(double r)
+{
+    double q = SX_C14;
+    q = SX_C13 + r * q;
+    q = SX_C12 + r * q;
+    return sx_tail_from(r, SX_C11 + r * q);
+}
 
 /* e^r - 1 for the reduced argument of x, as hi + lo within 2^-56 of it
  * relative (and 2^-58 absolute); sets *k and *kd. */
