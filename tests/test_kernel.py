@@ -404,3 +404,58 @@ def test_the_derived_polynomial_and_bound_hold() -> None:
     bound = derive.fast_error_bound(error)
     assert bound < derive.rounding_test_width(bound) / 2
     assert h >= float(mpmath.log(2) / 64) * (1 + 2.0**-40)
+
+
+_CUDA_TEST = """
+{source}
+struct half_bits {{ unsigned short x; }};
+extern "C" __global__ void f32(const float *x, float *y, int n, sx_coef c)
+{{
+    int i = blockIdx.x * blockDim.x + threadIdx.x;
+    if (i < n) y[i] = sx_family_f32(x[i], &c) + sx_derivative_f32(x[i], &c);
+}}
+extern "C" __global__ void f64(const double *x, double *y, int n, sx_coef c)
+{{
+    int i = blockIdx.x * blockDim.x + threadIdx.x;
+    if (i < n) y[i] = sx_family_f64(x[i], &c) + sx_derivative_f64(x[i], &c);
+}}
+extern "C" __global__ void f16(const float *x, double *y, int n, sx_coef c)
+{{
+    int i = blockIdx.x * blockDim.x + threadIdx.x;
+    if (i < n) {{
+        double v = sx_family_fast(x[i], &c);
+        y[i] = sx_hard_f16(v) ? sx_family_exact(x[i], &c) : v;
+    }}
+}}
+"""
+
+
+@pytest.mark.parametrize("arch", ["sm_80", "sm_90"])
+def test_cuda_source_compiles(arch: str, tmp_path: Path) -> None:
+    """The header compiles as CUDA C++ for Ampere and Hopper, with FMA
+    contraction off as CuPy builds it (no GPU needed to compile)."""
+    import shutil
+
+    nvcc = shutil.which("nvcc")
+    if nvcc is None:
+        pytest.skip("nvcc is not on PATH (the nvidia-cuda-nvcc wheel provides it)")
+    source = (ROOT / "selu_xp" / "_kernels" / "elu_family.h").read_text()
+    cu = tmp_path / "elu_family_test.cu"
+    cu.write_text(_CUDA_TEST.format(source=source))
+    run = subprocess.run(
+        [
+            nvcc,
+            f"-arch={arch}",
+            "--fmad=false",
+            "-Werror",
+            "all-warnings",
+            "-c",
+            str(cu),
+            "-o",
+            str(tmp_path / "out.o"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert run.returncode == 0, run.stderr

@@ -502,6 +502,7 @@ static PyMethodDef sx_methods[] = {
 static struct PyModuleDef sx_module = {
     PyModuleDef_HEAD_INIT, "_ufunc",
     "The compiled ELU-family kernel as NumPy ufuncs.", -1, sx_methods,
+    NULL, NULL, NULL, NULL,
 };
 
 PyMODINIT_FUNC
