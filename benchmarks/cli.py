@@ -73,7 +73,7 @@ def convert(raw: dict[str, Any]) -> dict[str, Any]:
             if commit.get("id", "unversioned") == "unversioned"
             else commit["id"][:7] + ("-dirty" if commit.get("dirty") else ""),
         },
-        **{k: own[k] for k in ("versions", "threads", "gpus")},
+        **{k: own[k] for k in ("versions", "threads", "gpus", "levels")},
         "settings": {
             **own["settings"],
             "timing": {"pytest-benchmark": raw["version"], **timing},
@@ -84,7 +84,7 @@ def convert(raw: dict[str, Any]) -> dict[str, Any]:
         "schema_version": SCHEMA_VERSION,
         "meta": meta,
         "results": records,
-        "targets": evaluate(records),
+        "targets": evaluate(records, level=own["levels"]["selu_xp"]),
     }
 
 

@@ -56,7 +56,18 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     add("--dtypes", type=_names, default=["float32", "float64"], help="float32,float64")
     add("--backends", type=_names, default=None, help="families or ids (default all)")
     add("--cases", type=_names, default=None, help=f"among {', '.join(CASES)}")
-    add("--threads", type=int, default=None, help="torch.set_num_threads(N)")
+    add(
+        "--threads",
+        type=int,
+        default=None,
+        help="torch.set_num_threads(N) and selu_xp.set_num_threads(N)",
+    )
+    add(
+        "--level",
+        default=None,
+        help="force the kernel's dispatch level (baseline, avx2, avx512) and "
+        "torch's ATEN_CPU_CAPABILITY (default, avx2, avx512) to match",
+    )
     add("--dask-chunk", type=_count, default=10**7, help="elements (1e7)")
     add("--seed", type=int, default=0, help="seed of the standard-normal input")
 
@@ -76,6 +87,12 @@ def pytest_configure(config: pytest.Config) -> None:
         raise pytest.UsageError(msg)
     # JAX would otherwise reserve most of a GPU's memory for itself.
     os.environ.setdefault("XLA_PYTHON_CLIENT_PREALLOCATE", "false")
+    if opt.level is not None:
+        _force_level(opt.level)
+    if opt.threads is not None:
+        import selu_xp
+
+        selu_xp.set_num_threads(opt.threads)
     try:
         backends, skipped = resolve(opt.backends)
     except ValueError as exc:
@@ -105,6 +122,26 @@ def pytest_configure(config: pytest.Config) -> None:
         "skipped": [list(s) for s in skipped],
         "errors": [],
     }
+
+
+_TORCH_CAPABILITY = {"baseline": "default", "avx2": "avx2", "avx512": "avx512"}
+
+
+def _force_level(level: str) -> None:
+    """The kernel at `level`, and torch (not imported yet) at the same one."""
+    if level not in _TORCH_CAPABILITY:
+        msg = f"--level takes {', '.join(_TORCH_CAPABILITY)}, got {level!r}"
+        raise pytest.UsageError(msg)
+    if "torch" in sys.modules:
+        msg = "--level must be set before torch is imported"
+        raise pytest.UsageError(msg)
+    os.environ["ATEN_CPU_CAPABILITY"] = _TORCH_CAPABILITY[level]
+    from selu_xp._kernels import _ufunc
+
+    try:
+        _ufunc.set_level(level)
+    except ValueError as exc:
+        raise pytest.UsageError(str(exc)) from None
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
@@ -160,6 +197,23 @@ def _gpus(backend_ids: list[str]) -> dict[str, str]:
     return names
 
 
+def _selu_xp_threads() -> int:
+    import selu_xp
+
+    return selu_xp.get_num_threads()
+
+
+def _levels(torch: Any) -> dict[str, Any]:
+    """The kernel's dispatch level and torch's CPU capability in this run."""
+    from selu_xp._backends.numpy import kernel_module
+
+    module = kernel_module()
+    return {
+        "selu_xp": None if module is None else module.get_level(),
+        "torch": None if torch is None else torch.backends.cpu.get_cpu_capability(),
+    }
+
+
 def pytest_benchmark_update_json(
     config: pytest.Config, benchmarks: Any, output_json: dict[str, Any]
 ) -> None:
@@ -172,6 +226,7 @@ def pytest_benchmark_update_json(
         "threads": {
             "requested": config.option.threads,
             "torch_threads": None if torch is None else torch.get_num_threads(),
+            "selu_xp_threads": _selu_xp_threads(),
             "environment": {
                 k: v
                 for k, v in sorted(os.environ.items())
@@ -179,6 +234,7 @@ def pytest_benchmark_update_json(
             },
         },
         "gpus": _gpus(settings["backends"]),
+        "levels": _levels(torch),
         "cases": CASES,
         "skipped": settings.pop("skipped"),
         "errors": settings.pop("errors"),

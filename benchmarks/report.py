@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from .targets import evaluate, format_size
+from .targets import evaluate, format_size, level_of
 
 __all__ = ["format_ratio", "format_time", "markdown"]
 
@@ -247,7 +247,8 @@ def main(argv: list[str] | None = None) -> int:
         )
         return 2
     doc = json.loads(Path(args[0]).read_text())
-    text = markdown(doc["meta"], doc["results"], evaluate(doc["results"]))
+    targets = evaluate(doc["results"], level_of(doc["meta"]))
+    text = markdown(doc["meta"], doc["results"], targets)
     if len(args) == 2:
         Path(args[1]).write_text(text)
     else:

@@ -2,6 +2,13 @@
 independent reference: every float32 input (``python -m benchmarks.rounding``)
 or a sample of them (the test suite).
 
+The exhaustive run checks the kernel at its top dispatch level against the
+reference, every other level bit for bit against the top level (all 2^32
+inputs again), every float16 input at every level against the reference, and
+the levels' float64 results bit for bit on 10^8 inputs chosen to include the
+hard regions.  It records the hard-case rate of each level: the share of
+inputs that the rounding test sends to the exact evaluation.
+
 The reference is a float64 evaluation by another algorithm: NumPy's own
 ``expm1`` and ``exp`` (the platform's libm or SVML, never the kernel's code),
 times the coefficient as a double-double.  Its relative error is below
@@ -16,6 +23,7 @@ Usage::
     python -m benchmarks.rounding            # all 2^32 inputs, 4 functions
     python -m benchmarks.rounding --chunks 8  # a quick partial run
 
+Chunks are taken from the negative inputs first (where expm1 is evaluated).
 The exhaustive run writes ``benchmarks/results/rounding.json``.
 """
 
@@ -23,12 +31,15 @@ from __future__ import annotations
 
 import argparse
 import json
+import multiprocessing
 import os
+import sys
 import time
 from collections.abc import Callable, Iterable
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import dataclass
 from fractions import Fraction
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -177,10 +188,51 @@ def _kernel(name: str) -> Callable[[np.ndarray], np.ndarray]:
     return kernel_ufunc(name)
 
 
-def _check_chunk(args: tuple[str, int, int]) -> Outcome:
+def _levels() -> list[str]:
+    from selu_xp._kernels import _ufunc
+
+    return list(_ufunc.levels())
+
+
+def _at_level(level: str, f: Callable[[], Any]) -> tuple[Any, int]:
+    """``f()`` with the kernel at `level`, and the hard cases it counted."""
+    from selu_xp._kernels import _ufunc
+
+    previous = _ufunc.get_level()
+    _ufunc.set_level(level)
+    try:
+        before = _ufunc.hard_cases() or 0
+        result = f()
+        return result, (_ufunc.hard_cases() or 0) - before
+    finally:
+        _ufunc.set_level(previous)
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """One chunk of float32 inputs at every level."""
+
+    outcome: Outcome
+    differing: dict[str, int]  # per level: results unlike the top level's
+    hard: dict[str, int]  # per level: inputs sent to the exact evaluation
+
+
+def _check_chunk(args: tuple[str, int, int]) -> Chunk:
     name, start, size = args
     x = np.arange(start, start + size, dtype=np.uint64).astype(np.uint32)
-    return check(name, x.view(np.float32), _kernel(name))
+    x = x.view(np.float32)
+    kernel = _kernel(name)
+    levels = _levels()
+    results, hard = {}, {}
+    for level in levels:
+        results[level], hard[level] = _at_level(level, lambda: kernel(x))
+    top = levels[-1]
+    outcome = check(name, x, lambda _: results[top])
+    differing = {
+        level: int(np.count_nonzero(_bits(results[level]) != _bits(results[top])))
+        for level in levels
+    }
+    return Chunk(outcome, differing, hard)
 
 
 def _merge(name: str, parts: Iterable[Outcome]) -> Outcome:
@@ -194,7 +246,120 @@ def _merge(name: str, parts: Iterable[Outcome]) -> Outcome:
     )
 
 
-def run(chunks: int | None = None, workers: int | None = None) -> dict[str, Any]:
+def _chunk_order(n: int) -> list[int]:
+    """Chunk indices, the negative inputs (sign bit set) first."""
+    half = (1 << 32) // CHUNK // 2
+    order = [half + i for i in range(half)] + list(range(half))
+    return order[:n]
+
+
+def _progress(label: str, done: int, total: int, started: float) -> None:
+    elapsed = time.perf_counter() - started
+    left = elapsed / done * (total - done) if done else 0.0
+    print(
+        f"\r{label}: {done}/{total} chunks, {elapsed:.0f} s, about {left:.0f} s left",
+        end="" if done < total else "\n",
+        file=sys.stderr,
+        flush=True,
+    )
+
+
+def _float32(pool: Executor, n: int) -> dict[str, Any]:
+    functions = {}
+    for name in FUNCTIONS:
+        t0 = time.perf_counter()
+        jobs = [(name, i * CHUNK, CHUNK) for i in _chunk_order(n)]
+        chunks = []
+        for chunk in pool.map(_check_chunk, jobs):
+            chunks.append(chunk)
+            _progress(name, len(chunks), n, t0)
+        outcome = _merge(name, [c.outcome for c in chunks])
+        levels = list(chunks[0].hard)
+        functions[name] = {
+            "misrounded": outcome.misrounded,
+            "decided_by_mpmath": outcome.decided_by_mpmath,
+            "first_misrounded": [float(v) for v in outcome.first_misrounded],
+            "levels": {
+                level: {
+                    "differing_from_top": sum(c.differing[level] for c in chunks),
+                    "hard_cases": sum(c.hard[level] for c in chunks),
+                }
+                for level in levels
+            },
+            "seconds": round(time.perf_counter() - t0, 1),
+        }
+        print(
+            f"{name:16s} {outcome.inputs} inputs, {outcome.misrounded} "
+            f"misrounded, {outcome.decided_by_mpmath} decided by mpmath, "
+            f"{time.perf_counter() - t0:.0f} s",
+            flush=True,
+        )
+    return functions
+
+
+def _float16() -> dict[str, Any]:
+    """Every float16 input of every function at every level."""
+    x = np.arange(1 << 16, dtype=np.uint16).view(np.float16)
+    out: dict[str, Any] = {}
+    for name in FUNCTIONS:
+        kernel = _kernel(name)
+        out[name] = {
+            level: _at_level(level, partial(check, name, x, kernel, np.float16))[
+                0
+            ].misrounded
+            for level in _levels()
+        }
+    return out
+
+
+def float64_inputs(n: int, seed: int = 0) -> np.ndarray:
+    """`n` float64 inputs for the level comparison, a fifth of each kind:
+    random bit patterns; uniform on [-800, 10]; near the reduction's
+    half-way points k ln2/2 and ln2/64 steps; near the clamps, 0 and the
+    infinities; tiny magnitudes (subnormal to 2^-30)."""
+    rng = np.random.default_rng(seed)
+    m = n // 5
+    ln2 = np.log(2.0)
+    halfway = (rng.integers(-1100, 2, m) + 0.5) * ln2 / 2
+    steps = (rng.integers(-70000, 2, m) + 0.5) * ln2 / 64
+    near = np.concatenate([halfway, steps])[:m]
+    near *= 1 + rng.integers(-64, 65, m) * 2.0**-52
+    clamps = np.array([-60.0, -110.0, -130.0, -190.0, -760.0, 0.0, -np.inf, np.inf])
+    around = rng.choice(clamps, m) * (1 + rng.integers(-64, 65, m) * 2.0**-52)
+    tiny = -np.ldexp(rng.random(m), rng.integers(-1075, -30, m))
+    parts = [
+        rng.integers(0, 2**64, m, dtype=np.uint64).view(np.float64),
+        rng.uniform(-800.0, 10.0, m),
+        near,
+        around,
+        tiny,
+    ]
+    x = np.concatenate(parts)
+    return np.concatenate([x, rng.uniform(-50.0, 1.0, n - x.size)])
+
+
+def _float64(n: int, pieces: int = 10) -> dict[str, Any]:
+    """Float64 results of every level against the top level, bit for bit."""
+    out: dict[str, Any] = {}
+    levels = _levels()
+    for name in FUNCTIONS:
+        kernel = _kernel(name)
+        differing = dict.fromkeys(levels, 0)
+        for piece in range(pieces):
+            x = float64_inputs(n // pieces, seed=piece)
+            results = {lvl: _at_level(lvl, partial(kernel, x))[0] for lvl in levels}
+            for lvl in levels:
+                differing[lvl] += int(
+                    np.count_nonzero(_bits(results[lvl]) != _bits(results[levels[-1]]))
+                )
+        out[name] = differing
+        print(f"{name:16s} float64 levels: {differing}", flush=True)
+    return out
+
+
+def run(
+    chunks: int | None = None, workers: int | None = None, float64: int = 10**8
+) -> dict[str, Any]:
     """Check all 2^32 inputs (or the first `chunks` chunks of 2^24)."""
     total = 1 << 32
     n = total // CHUNK if chunks is None else chunks
@@ -206,52 +371,69 @@ def run(chunks: int | None = None, workers: int | None = None) -> dict[str, Any]
     record: dict[str, Any] = {
         "inputs_per_function": n * CHUNK,
         "kernel_level": _ufunc.get_level(),
+        "levels": list(_ufunc.levels()),
         "machine": facts["cpu"],
         "cpu_features": ", ".join(facts["cpu_features"]),
         "numpy": np.__version__,
         "workers": workers,
-        "functions": {},
     }
     started = time.perf_counter()
-    with ProcessPoolExecutor(workers) as pool:
-        for name in FUNCTIONS:
-            t0 = time.perf_counter()
-            jobs = [(name, i * CHUNK, CHUNK) for i in range(n)]
-            outcome = _merge(name, pool.map(_check_chunk, jobs))
-            record["functions"][name] = {
-                "misrounded": outcome.misrounded,
-                "decided_by_mpmath": outcome.decided_by_mpmath,
-                "first_misrounded": [float(v) for v in outcome.first_misrounded],
-                "seconds": round(time.perf_counter() - t0, 1),
-            }
-            print(
-                f"{name:16s} {outcome.inputs} inputs, {outcome.misrounded} "
-                f"misrounded, {outcome.decided_by_mpmath} decided by mpmath, "
-                f"{time.perf_counter() - t0:.0f} s",
-                flush=True,
-            )
+    # One kernel thread per process: the processes already use every CPU.
+    # Spawned, not forked: the parent may hold threads (the kernel's, JAX's).
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(workers, context, initializer=_one_thread) as pool:
+        record["functions"] = _float32(pool, n)
+    record["float16_misrounded"] = _float16()
+    record["float64_inputs"] = float64
+    record["float64_differing"] = _float64(float64)
     record["seconds"] = round(time.perf_counter() - started, 1)
     return record
 
 
+def _one_thread() -> None:
+    import selu_xp
+
+    selu_xp.set_num_threads(1)
+
+
 def markdown(record: dict[str, Any]) -> str:
-    """The exhaustive run as a table, for the documentation."""
+    """The exhaustive run as tables, for the documentation."""
+    levels = record.get("levels", [record["kernel_level"]])
+    n = record["inputs_per_function"]
     lines = [
         "| function | float32 inputs | misrounded | decided by mpmath | seconds |",
         "| --- | ---: | ---: | ---: | ---: |",
     ]
     for name, f in record["functions"].items():
         lines.append(
-            f"| `{name}` | {record['inputs_per_function']:,} | {f['misrounded']} "
+            f"| `{name}` | {n:,} | {f['misrounded']} "
             f"| {f['decided_by_mpmath']} | {f['seconds']:.0f} |"
         )
+    lines += [
+        "",
+        "| function | level | float32 results unlike the top level's "
+        "| hard-case rate | float16 misrounded | float64 results unlike the top "
+        "level's |",
+        "| --- | --- | ---: | ---: | ---: | ---: |",
+    ]
+    for name, f in record["functions"].items():
+        for level in levels:
+            per = f["levels"][level]
+            rate = per["hard_cases"] / n
+            lines.append(
+                f"| `{name}` | {level} | {per['differing_from_top']} | "
+                f"{rate:.2e} (1 in {1 / rate if rate else float('inf'):,.0f}) | "
+                f"{record['float16_misrounded'][name][level]} | "
+                f"{record['float64_differing'][name][level]} |"
+            )
     lines.append("")
     lines.append(
-        f"All inputs, on {record['machine']} (features: "
-        f"{record.get('cpu_features', 'not recorded')}), kernel level "
+        f"All float32 inputs at every level, all float16 inputs at every level, "
+        f"{record['float64_inputs']:,} float64 inputs per function (random bit "
+        f"patterns, the reduction's half-way points, the clamps, tiny values); "
+        f"on {record['machine']} (features: {record['cpu_features']}), top level "
         f"{record['kernel_level']}, NumPy {record['numpy']}, "
-        f"{record.get('workers', 'not recorded')} processes, "
-        f"{record['seconds']:.0f} s in all."
+        f"{record['workers']} processes, {record['seconds']:.0f} s in all."
     )
     return "\n".join(lines) + "\n"
 
@@ -260,13 +442,21 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--chunks", type=int, default=None)
     parser.add_argument("--workers", type=int, default=None)
+    parser.add_argument("--float64", type=int, default=10**8, help="float64 inputs")
     args = parser.parse_args(argv)
-    record = run(args.chunks, args.workers)
+    record = run(args.chunks, args.workers, args.float64)
     if args.chunks is None:
         RESULTS.write_text(json.dumps(record, indent=2) + "\n")
         RESULTS.with_suffix(".md").write_text(markdown(record))
     bad = sum(f["misrounded"] for f in record["functions"].values())
-    print(f"{bad} misrounded in all, {record['seconds']:.0f} s")
+    bad += sum(
+        level["differing_from_top"]
+        for f in record["functions"].values()
+        for level in f["levels"].values()
+    )
+    bad += sum(sum(f.values()) for f in record["float16_misrounded"].values())
+    bad += sum(sum(f.values()) for f in record["float64_differing"].values())
+    print(f"{bad} misrounded or differing in all, {record['seconds']:.0f} s")
     return 1 if bad else 0
 
 

@@ -118,8 +118,8 @@ def selu(
     >>> y is x, x
     (True, array([-1.11133074,  0.        ,  1.05070099]))
     """
-    if out is None and alpha is SELU_ALPHA and scale is SELU_SCALE:
-        result = _quick(x, SELU_SCALE, SELU_SCALE_ALPHA, False)
+    if alpha is SELU_ALPHA and scale is SELU_SCALE:
+        result = _quick(x, SELU_SCALE, SELU_SCALE_ALPHA, False, out)
         if result is not None:
             return result
     return _long_way(
@@ -197,8 +197,8 @@ def selu_derivative(
     >>> selu_derivative(np.asarray([-50.0, 0.0, 3.0]))
     array([3.39093384e-22, 1.75809934e+00, 1.05070099e+00])
     """
-    if out is None and alpha is SELU_ALPHA and scale is SELU_SCALE:
-        result = _quick(x, SELU_SCALE, SELU_SCALE_ALPHA, True)
+    if alpha is SELU_ALPHA and scale is SELU_SCALE:
+        result = _quick(x, SELU_SCALE, SELU_SCALE_ALPHA, True, out)
         if result is not None:
             return result
     return _long_way(
@@ -271,8 +271,8 @@ def elu(x: Array, /, alpha: float = _ELU_ALPHA, *, out: Array | None = None) -> 
     >>> elu(np.asarray([-1.0, 0.0, 2.0]), alpha=0.5)
     array([-0.31606028,  0.        ,  2.        ])
     """
-    if out is None and alpha is _ELU_ALPHA:
-        result = _quick(x, 1.0, 1.0, False)
+    if alpha is _ELU_ALPHA:
+        result = _quick(x, 1.0, 1.0, False, out)
         if result is not None:
             return result
     return _long_way(
@@ -329,8 +329,8 @@ def elu_derivative(
     >>> elu_derivative(np.asarray([-1.0, 0.0, 2.0]))
     array([0.36787944, 1.        , 1.        ])
     """
-    if out is None and alpha is _ELU_ALPHA:
-        result = _quick(x, 1.0, 1.0, True)
+    if alpha is _ELU_ALPHA:
+        result = _quick(x, 1.0, 1.0, True, out)
         if result is not None:
             return result
     return _long_way(
@@ -343,14 +343,26 @@ def elu_derivative(
     )
 
 
-def _quick(x: Array, pos: float, neg: float, derivative: bool) -> Array | None:
-    """The result through the quick entry of `x`'s exact type, or ``None``."""
+def _quick(
+    x: Array, pos: float, neg: float, derivative: bool, out: Array | None
+) -> Array | None:
+    """The result through the quick entry of `x`'s exact type, or ``None``.
+
+    With `out`, only a backend's ``quick_out`` (NumPy's) takes it, and only
+    for an `out` it can write without any other check; else the long way.
+    """
     # The cache and the block count are read directly: this is every default
     # call's path, and two function calls would add a fifth to its overhead.
     if _dispatch.OPEN_BLOCKS:
         return None  # a force_generic() block is open somewhere: the long way
     path = _backends.BY_TYPE.get(type(x))
-    if path is None or path.quick is None:
+    if path is None:
+        return None
+    if out is not None:
+        if path.quick_out is None:
+            return None
+        return path.quick_out(x, out, pos, neg, derivative)
+    if path.quick is None:
         return None
     return path.quick(x, pos, neg, derivative)
 

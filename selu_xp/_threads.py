@@ -98,6 +98,9 @@ def set_num_threads(n: int) -> int:
 def get_num_threads() -> int:
     """The number of threads the compiled kernel uses for one large array.
 
+    Arrays smaller than 32,768 elements, and calls made while another
+    thread's call holds the kernel's threads, use one thread whatever it says.
+
     Returns
     -------
     int

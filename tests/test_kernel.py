@@ -459,3 +459,32 @@ def test_cuda_source_compiles(arch: str, tmp_path: Path) -> None:
         timeout=300,
     )
     assert run.returncode == 0, run.stderr
+
+
+def test_the_exhaustive_run_on_a_few_chunks(monkeypatch: pytest.MonkeyPatch) -> None:
+    """``python -m benchmarks.rounding`` in small: two chunks of negative
+    float32 inputs at every level, every float16 input, a few float64 inputs;
+    nothing misrounded or differing, a hard-case count per level, and the
+    Markdown table for the documentation."""
+    monkeypatch.setattr(rounding, "CHUNK", 1 << 16)
+    record = rounding.run(chunks=2, workers=1, float64=10_000)
+    assert record["inputs_per_function"] == 2 << 16
+    for name, f in record["functions"].items():
+        assert f["misrounded"] == 0, name
+        assert set(f["levels"]) == set(LEVELS)
+        assert all(v["differing_from_top"] == 0 for v in f["levels"].values())
+        hard = {v["hard_cases"] for v in f["levels"].values()}
+        assert len(hard) == 1, f"levels disagree on the hard cases: {hard}"
+        assert all(v == 0 for v in record["float16_misrounded"][name].values())
+        assert all(v == 0 for v in record["float64_differing"][name].values())
+    text = rounding.markdown(record)
+    assert text.count("| `selu` |") == 1 + len(LEVELS)
+
+
+def test_float64_inputs_cover_the_hard_regions() -> None:
+    x = rounding.float64_inputs(50_000)
+    assert x.size == 50_000
+    assert np.isnan(x).any()
+    assert np.isinf(x).any()
+    assert (np.abs(x[np.isfinite(x)]) < 2.0**-1000).any()  # subnormal
+    assert np.isin([-60.0, -110.0, -130.0, -760.0], x).all()

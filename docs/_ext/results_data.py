@@ -54,7 +54,7 @@ from typing import Any
 
 from benchmarks.facts import FEATURES
 from benchmarks.report import PEERS, format_time
-from benchmarks.targets import evaluate, format_size
+from benchmarks.targets import evaluate, format_size, level_of
 
 ROOT = Path(__file__).resolve().parents[2]
 RESULTS_DIR = ROOT / "benchmarks" / "results"
@@ -143,7 +143,7 @@ class Run:
         self.index = {
             (r["backend"], r["dtype"], r["size"], r["case"]): r for r in self.records
         }
-        self.targets: list[dict[str, Any]] = evaluate(self.records)
+        self.targets: list[dict[str, Any]] = evaluate(self.records, level_of(self.meta))
 
     @classmethod
     def load(cls, key: str, results_dir: Path = RESULTS_DIR) -> Run:

@@ -50,6 +50,7 @@ class FastPath(NamedTuple):
     family: Callable[..., Array]
     derivative: Callable[..., Array]
     quick: Callable[[Array, float, float, bool], Array | None] | None
+    quick_out: Callable[[Array, Array, float, float, bool], Array | None] | None
 
 
 # type(x) -> its fast path, or None for the generic path; filled by `lookup`
@@ -71,9 +72,13 @@ def lookup(x: Array, xp: Namespace) -> FastPath | None:
     path = None
     if module is not None:
         quick = getattr(module, "quick", None)
+        quick_out = getattr(module, "quick_out", None)
         if quick is not None and kind is not module.quick_type():
-            quick = None  # subclasses (torch.nn.Parameter, ...) go the long way
-        path = FastPath(module.elu_family, module.elu_family_derivative, quick)
+            # subclasses (torch.nn.Parameter, ...) go the long way
+            quick = quick_out = None
+        path = FastPath(
+            module.elu_family, module.elu_family_derivative, quick, quick_out
+        )
     return BY_TYPE.setdefault(kind, path)
 
 

@@ -44,6 +44,7 @@ __all__ = [
     "kernel_module",
     "kernel_ufunc",
     "quick",
+    "quick_out",
     "quick_type",
 ]
 
@@ -160,6 +161,25 @@ def quick(x: np.ndarray, pos: float, neg: float, derivative: bool) -> Any:
     if f is None:
         return None
     return f(x) if x.ndim else f(x, out=np.empty_like(x))  # 0-d stays an array
+
+
+def quick_out(x: np.ndarray, out: Any, pos: float, neg: float, derivative: bool) -> Any:
+    """`quick` writing into `out`, or ``None``.
+
+    Only for an `out` that needs no other check: exactly an ndarray of `x`'s
+    dtype and shape, writeable (NumPy resolves any overlap); anything else
+    goes the long way, which gives the errors.
+    """
+    if (
+        type(out) is not np.ndarray
+        or x.dtype not in _FAST_DTYPES
+        or out.dtype != x.dtype
+        or out.shape != x.shape
+        or not out.flags.writeable
+    ):
+        return None
+    f = _ufunc_for(pos, neg, derivative)
+    return None if f is None else f(x, out=out)
 
 
 def quick_type() -> type:

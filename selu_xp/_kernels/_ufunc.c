@@ -476,6 +476,16 @@ sx_get_pool_stats(PyObject *NPY_UNUSED(self), PyObject *NPY_UNUSED(args))
     return Py_BuildValue("(il)", workers, parts);
 }
 
+static PyObject *
+sx_hard_cases(PyObject *NPY_UNUSED(self), PyObject *NPY_UNUSED(args))
+{
+#ifdef SX_X86
+    return PyLong_FromLong(__atomic_load_n(&sx_hard_count, __ATOMIC_RELAXED));
+#else
+    Py_RETURN_NONE; /* the generic loops do not count */
+#endif
+}
+
 static PyMethodDef sx_methods[] = {
     {"make_ufunc", sx_make_ufunc, METH_VARARGS,
      "make_ufunc(name, derivative, pos_hi, pos_lo, neg_hi, neg_lo, doc='')"},
@@ -494,6 +504,9 @@ static PyMethodDef sx_methods[] = {
      "this thread."},
     {"parallel_min", sx_parallel_min, METH_NOARGS,
      "The smallest contiguous array that is split over threads."},
+    {"hard_cases", sx_hard_cases, METH_NOARGS,
+     "Float32 elements the contiguous x86 loops sent to the exact "
+     "evaluation so far (None elsewhere)."},
     {"pool_stats", sx_get_pool_stats, METH_NOARGS,
      "(worker threads started, parts they computed): for the tests."},
     {NULL, NULL, 0, NULL},
