@@ -67,7 +67,8 @@ def lecun_normal(
     dtype : dtype, optional
         A real floating dtype of the namespace; default its default floating
         dtype on `device` (float32 for PyTorch and JAX without 64-bit mode,
-        float64 for NumPy, Dask, array-api-strict).
+        float64 for NumPy, Dask, array-api-strict).  NumPy's long double is
+        refused: the numbers are drawn in float64.
     device : device, optional
         Where to put the weights; default the namespace's default device.
     rng : None, int, SeedSequence, Generator, or a backend's generator, optional
@@ -91,9 +92,9 @@ def lecun_normal(
     ------
     TypeError
         If `shape` is not a sequence of integers, `xp` is not an array
-        namespace, `dtype` is not a real floating dtype available on `device`,
-        or `rng` is not accepted (another backend's generator, or one on
-        another device).
+        namespace, `dtype` is not a real floating dtype available on `device`
+        or is NumPy's long double, or `rng` is not accepted (another
+        backend's generator, or one on another device).
     ValueError
         If `shape` has fewer than two axes or a negative size, an axis is out
         of range or `in_axis` equals `out_axis`, ``fan_in`` is 0,
