@@ -464,6 +464,79 @@ def test_jax_eager_and_no_draw_keep_rng_none() -> None:
     np.testing.assert_array_equal(np.asarray(same), np.asarray(x))
 
 
+# --- Host streams: refused wherever Python runs once for many calls ---------
+
+HOST_STREAMS: dict[str, Callable[[], Any]] = {
+    "Generator": lambda: np.random.default_rng(0),
+    "SeedSequence": lambda: np.random.SeedSequence(0),
+    "BitGenerator": lambda: np.random.PCG64(0),
+}
+
+
+def _jax_traced(name: str, rng: Any) -> Any:
+    jax = _jax()
+    x = jax.numpy.zeros(SHAPE)
+    if name == "alpha_dropout":
+        return jax.jit(lambda v: selu_xp.alpha_dropout(v, RATE, rng=rng))(x)
+    return jax.jit(lambda: selu_xp.lecun_normal(SHAPE, xp=jax.numpy, rng=rng))()
+
+
+def _tf_traced(name: str, rng: Any) -> Any:
+    tf = pytest.importorskip("tensorflow")
+    if name == "alpha_dropout":
+        f = tf.function(lambda v: selu_xp.alpha_dropout(v, RATE, rng=rng))
+    else:
+        f = tf.function(lambda v: selu_xp.lecun_normal(SHAPE, xp=tf, rng=rng))
+    return f(tf.zeros(SHAPE))
+
+
+def _ndonnx_traced(name: str, rng: Any) -> Any:
+    ndx = pytest.importorskip("ndonnx")
+    x = ndx.argument(shape=SHAPE, dtype=ndx.float32)
+    return selu_xp.alpha_dropout(x, RATE, rng=rng)
+
+
+TRACED: dict[str, tuple[Callable[[str, Any], Any], str, str]] = {
+    "jax.jit(alpha_dropout)": (_jax_traced, "alpha_dropout", "jax.random.key"),
+    "jax.jit(lecun_normal)": (_jax_traced, "lecun_normal", "jax.random.key"),
+    "tf.function(alpha_dropout)": (_tf_traced, "alpha_dropout", "tf.random.Gen"),
+    "tf.function(lecun_normal)": (_tf_traced, "lecun_normal", "tf.random.Gen"),
+    "ndonnx graph(alpha_dropout)": (_ndonnx_traced, "alpha_dropout", "outside"),
+}
+
+
+@pytest.mark.parametrize("kind", list(HOST_STREAMS))
+@pytest.mark.parametrize("case", list(TRACED))
+def test_host_stream_is_refused_where_it_would_be_drawn_once(
+    case: str, kind: str
+) -> None:
+    # Traced once, the stream would give one mask (or one set of weights) to
+    # every call of the compiled function, without advancing.
+    trace, name, advice = TRACED[case]
+    rng = HOST_STREAMS[kind]()
+    given = type(rng).__name__  # PCG64 for the BitGenerator
+    match = rf"{name}\(\) got a numpy\.random\.{given} as rng .*once.*{advice}"
+    with pytest.raises(ValueError, match=match):
+        trace(name, rng)
+
+
+def test_host_streams_and_seeds_keep_their_meaning_outside_tracers() -> None:
+    jax = _jax()
+    x = jax.numpy.zeros(SHAPE)
+    # An int seed under jax.jit names one draw, the eager one, on every call.
+    step = jax.jit(lambda v: selu_xp.alpha_dropout(v, RATE, rng=7))
+    want = np.asarray(selu_xp.alpha_dropout(np.zeros(SHAPE, np.float32), RATE, rng=7))
+    np.testing.assert_array_equal(np.asarray(step(x)), want)
+    np.testing.assert_array_equal(np.asarray(step(x)), want)
+    # Eagerly, a Generator advances: two calls, two masks, those of the stream.
+    gen = np.random.default_rng(3)
+    a, b = (np.asarray(selu_xp.alpha_dropout(x, RATE, rng=gen)) for _ in range(2))
+    stream = np.random.default_rng(3)
+    for got in (a, b):
+        keep = stream.random(SHAPE) < 1 - RATE
+        np.testing.assert_array_equal(got < 0, ~keep)
+
+
 # --- ndonnx: a graph would store one mask -----------------------------------
 
 
