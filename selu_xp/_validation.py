@@ -13,6 +13,7 @@ import numpy as np
 
 from ._compat import (
     array_namespace,
+    concrete_number,
     device,
     is_array_api_obj,
     is_dask_namespace,
@@ -88,6 +89,7 @@ def check_standard(xp: ModuleType, func: str) -> None:
 
 def check_parameter(value: object, name: str, func: str) -> float:
     """Return `value` as a float, or raise if it is not a finite real number."""
+    value = concrete_number(value)
     if isinstance(value, bool) or not isinstance(value, Real):
         msg = (
             f"{func}() expects {name} to be a real number, "

@@ -395,6 +395,46 @@ def test_torch_compile_alpha_dropout_module_in_evaluation() -> None:
     np.testing.assert_array_equal(_bits(torch.compile(m, fullgraph=True)(x)), _bits(x))
 
 
+# --- torch.compile(dynamic=True): symbolic parameters and shapes -------------
+
+
+def _dynamic_step(
+    x: Any, alpha: float, scale: float, rate: float, mean: float
+) -> tuple[Any, ...]:
+    """Every function with non-default parameters, all passed in as arguments."""
+    return (
+        selu_xp.selu(x, alpha=alpha, scale=scale),
+        selu_xp.elu(x, alpha=alpha),
+        selu_xp.selu_derivative(x, alpha=alpha, scale=scale),
+        selu_xp.elu_derivative(x, alpha=alpha),
+        selu_xp.alpha_dropout(x, rate, rng=7, mean=mean, variance=2.0),
+    )
+
+
+@COMPILE_WARNINGS[0]
+@COMPILE_WARNINGS[1]
+def test_torch_compile_dynamic_takes_symbolic_parameters() -> None:
+    # dynamic=True traces Python floats (arguments and defaults) as symbols,
+    # on which the parameters' checks and decimal arithmetic cannot run:
+    # they are pinned to their values, and another value compiles anew.
+    torch = _torch()
+    compiled = torch.compile(_dynamic_step, dynamic=True, fullgraph=True)
+    runs = [(8, (1.5, 1.1, 0.2, 0.1)), (12, (0.5, 2.0, 0.4, -0.1))]
+    for n, params in [*runs, runs[0]]:
+        x = torch.linspace(-6.0, 3.0, 3 * n, dtype=torch.float64).reshape(n, 3)
+        got = compiled(x, *params)
+        want = _dynamic_step(x, *params)
+        alpha, scale = params[:2]
+        neg = (abs(scale * alpha), abs(alpha), abs(scale * alpha), abs(alpha))
+        eps = float(torch.finfo(x.dtype).eps)
+        for g, w, n_ in zip(got[:4], want[:4], neg, strict=True):
+            # As for dynamic=False (_check_activation): Inductor's exp(x) - 1.
+            gb, wb = _bits(g), _bits(w)
+            assert np.all(np.abs(gb - wb) <= eps * (np.abs(wb) + n_)), params
+        # The mask of the portable stream and the same affine map, bit for bit.
+        np.testing.assert_array_equal(_bits(got[4]), _bits(want[4]))
+
+
 # --- JAX: rng=None is refused under a tracer; keys work ----------------------
 
 
