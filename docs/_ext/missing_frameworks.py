@@ -84,6 +84,13 @@ class _Finder(importlib.abc.MetaPathFinder, importlib.abc.Loader):
         pass
 
 
+def _installed(name: str) -> bool:
+    try:
+        return importlib.util.find_spec(name) is not None
+    except (ImportError, ValueError):  # a finder that refuses it
+        return False
+
+
 def install() -> list[str]:
     """Import the framework modules, standing in for every missing framework.
 
@@ -92,11 +99,11 @@ def install() -> list[str]:
     build (the figures' code, the doctests) takes a stand-in for the
     framework.  Returns the names of the missing frameworks.
     """
-    missing = [name for name in FRAMEWORKS if importlib.util.find_spec(name) is None]
+    missing = [name for name in FRAMEWORKS if not _installed(name)]
     if not missing:
         return missing
     finder = _Finder(missing)
-    sys.meta_path.append(finder)
+    sys.meta_path.insert(0, finder)
     try:
         for name in FRAMEWORKS:
             importlib.import_module(f"selu_xp.{name}")
