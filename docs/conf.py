@@ -30,7 +30,12 @@ ROOT = DOCS.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(DOCS))
 
-from _ext import benchmark_page, constant_docs, public_names  # noqa: E402
+from _ext import (  # noqa: E402
+    benchmark_page,
+    constant_docs,
+    missing_frameworks,
+    public_names,
+)
 
 import selu_xp  # noqa: E402
 
@@ -88,6 +93,10 @@ extlinks = {"arxiv": ("https://arxiv.org/abs/%s", "arXiv:%s")}
 
 # -- API reference ------------------------------------------------------------
 autosummary_generate = ["api/index.md", "api/frameworks.md", "api/toolkit.md"]
+# selu_xp.keras and selu_xp.torch import Keras and PyTorch, which the docs
+# extra leaves out: where one is missing, a stand-in takes its place, so that
+# their pages are built from their docstrings all the same.
+STANDING_IN = missing_frameworks.install()
 autosummary_imported_members = True
 autodoc_default_options = {"members": False}
 autodoc_typehints = "none"

@@ -30,6 +30,7 @@ from array_api_compat import (
 
 __all__ = [
     "array_namespace",
+    "concrete_number",
     "constant_when_traced",
     "device",
     "is_array_api_obj",
@@ -120,3 +121,26 @@ def constant_when_traced(f: F) -> F:
     """
     f._dynamo_marked_constant = True  # type: ignore[attr-defined]
     return f
+
+
+def concrete_number(value: Any) -> Any:
+    """`value`, or its value if ``torch.compile`` traces it as a symbol.
+
+    Under ``torch.compile(dynamic=True)`` a Python number that reaches the
+    compiled function (an argument, a default, a module attribute) is traced
+    as a symbolic ``SymFloat`` or ``SymInt``, on which the checks and the
+    decimal arithmetic of the parameters cannot run.  There it is pinned to
+    its value: the compiler guards on it and compiles again for another one,
+    as it does for every Python number without ``dynamic=True``.  Anything
+    else comes back as it is, for the checks to judge.
+    """
+    torch = sys.modules.get("torch")
+    if torch is None or not torch.compiler.is_compiling():
+        return value
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        # Dynamo sees a SymFloat as a float; guard_scalar returns a constant
+        # number as it is.
+        from torch.fx.experimental.symbolic_shapes import guard_scalar
+
+        return guard_scalar(value)
+    return value

@@ -106,9 +106,11 @@ def alpha_dropout(
     ValueError
         If `rate` is not in ``[0, 1)``, a parameter is not finite, `variance`
         is not positive, `noise_shape` does not broadcast to the shape of
-        `x`, `rng` is a seed NumPy refuses (negative), or `rng` is None where
-        fresh entropy would be drawn once and reused: `x` traced by JAX (or
-        inside ``jax.jit``), or an ndonnx array without a value.
+        `x`, `rng` is a seed NumPy refuses (negative), or `rng` would be
+        drawn once and its mask reused by every call: `rng` None for `x`
+        traced by JAX (or inside ``jax.jit``) or an ndonnx array without a
+        value, and a NumPy ``Generator``, ``SeedSequence`` or
+        ``BitGenerator`` there and inside ``tf.function``.
 
     See Also
     --------
@@ -129,14 +131,17 @@ def alpha_dropout(
     keeps), drawn on the host and moved to the device of `x`.  Tracers run
     this function once: under ``jax.jit`` (and any JAX transformation) pass a
     PRNG key, a new one on every step, as ``rng=None`` raises there rather
-    than draw one mask for every call (a seed or a NumPy generator is drawn
-    once, at tracing); an ndonnx graph refuses ``None`` too (a seed stores its
-    one mask in the graph), while a Dask graph holds the mask drawn when it
-    is built.  Under ``torch.compile(fullgraph=True)`` every ``rng`` draws on
-    every call, the same numbers as eagerly.
+    than draw one mask for every call; a seed is drawn once, at tracing (its
+    one mask on every call, as its meaning is), and a NumPy ``Generator``,
+    ``SeedSequence`` or ``BitGenerator`` raises, as it would not advance.
+    An ndonnx graph refuses ``None`` and those generators too (a seed stores
+    its one mask in the graph), while a Dask graph holds the mask drawn when
+    it is built.  Under ``torch.compile(fullgraph=True)`` every ``rng`` draws
+    on every call, the same numbers as eagerly.
     Inside ``tf.function`` a ``tf.random.Generator`` or ``None`` draws a new
     mask on every call, also for tensors of unknown shape; a seed there is
-    drawn once, at tracing, and needs a known shape.
+    drawn once, at tracing, and needs a known shape; a NumPy generator
+    raises.
 
     References
     ----------

@@ -67,7 +67,8 @@ def lecun_normal(
     dtype : dtype, optional
         A real floating dtype of the namespace; default its default floating
         dtype on `device` (float32 for PyTorch and JAX without 64-bit mode,
-        float64 for NumPy, Dask, array-api-strict).
+        float64 for NumPy, Dask, array-api-strict).  NumPy's long double is
+        refused: the numbers are drawn in float64.
     device : device, optional
         Where to put the weights; default the namespace's default device.
     rng : None, int, SeedSequence, Generator, or a backend's generator, optional
@@ -91,15 +92,17 @@ def lecun_normal(
     ------
     TypeError
         If `shape` is not a sequence of integers, `xp` is not an array
-        namespace, `dtype` is not a real floating dtype available on `device`,
-        or `rng` is not accepted (another backend's generator, or one on
-        another device).
+        namespace, `dtype` is not a real floating dtype available on `device`
+        or is NumPy's long double, or `rng` is not accepted (another
+        backend's generator, or one on another device).
     ValueError
         If `shape` has fewer than two axes or a negative size, an axis is out
         of range or `in_axis` equals `out_axis`, ``fan_in`` is 0,
         `distribution` is unknown, `rng` is a seed NumPy refuses (negative),
-        or `rng` is None inside a function that JAX traces (``jax.jit``),
-        where the weights would be drawn once, at tracing.
+        or `rng` would be drawn once, at tracing, and its weights reused by
+        every call: `rng` None inside a function that JAX traces
+        (``jax.jit``), and a NumPy ``Generator``, ``SeedSequence`` or
+        ``BitGenerator`` there and inside ``tf.function``.
 
     See Also
     --------
@@ -115,7 +118,8 @@ def lecun_normal(
     dtypes).  The truncated values are clipped to the bound rounded down to the
     dtype, so that rounding cannot carry one beyond it.  Native generators
     draw the truncated normal by the inverse distribution function.  Under
-    ``jax.jit`` pass a PRNG key; under ``torch.compile(fullgraph=True)``
+    ``jax.jit`` pass a PRNG key (a seed there gives its one draw on every
+    call, a NumPy generator raises); under ``torch.compile(fullgraph=True)``
     every `rng` draws on every call, the same numbers as eagerly; inside
     ``tf.function`` ``None`` and a ``tf.random.Generator`` draw on every
     call.

@@ -33,7 +33,10 @@ draws through one opaque operator at run time (``_torch_compile``: the eager
 numbers, on every call); inside ``tf.function`` TensorFlow's stateful ops and
 generators draw on every call; for a JAX tracer, or inside ``jax.jit``, and
 for an ndonnx array without a value, ``rng=None`` raises `ValueError` (pass a
-key, or a seed).
+key, or a seed).  There and inside ``tf.function`` a NumPy ``Generator``,
+``SeedSequence`` or ``BitGenerator`` raises `ValueError` too: it would be
+drawn once, while tracing, and not advance between calls.  An int seed names
+one draw, which every call then gives, as eagerly.
 
 Backends are recognised from ``sys.modules`` and never imported here: if an
 object is a ``torch.Generator``, torch is already imported.
@@ -117,6 +120,10 @@ def eager_source(
         return _fresh(xp, device, func, like)
     if isinstance(rng, bool):
         raise TypeError(_unknown(rng, func))
+    if isinstance(rng, _HOST_STREAMS):
+        traced = _tracing(xp, like)
+        if traced is not None:
+            raise ValueError(_traced_stream(rng, traced, xp, func))
     if isinstance(rng, (Integral, np.random.SeedSequence, np.random.BitGenerator)):
         seed = int(rng) if isinstance(rng, Integral) else rng
         try:
@@ -196,6 +203,58 @@ def _traced_jax(like: Array, func: str, jax: ModuleType) -> str:
         "jax.vmap the whole batch would share them). Pass a PRNG key, "
         "rng=jax.random.key(seed), as an argument of the traced function, and "
         "a new key on every step (jax.random.split or jax.random.fold_in)."
+    )
+
+
+# The host streams that a caller hands over to be advanced (an int seed names
+# numbers instead: the same on every call).
+_HOST_STREAMS = (np.random.Generator, np.random.SeedSequence, np.random.BitGenerator)
+
+
+def _tracing(xp: ModuleType, like: Array) -> str | None:
+    """Where Python runs once for many calls, in words; None when it does not.
+
+    A JAX tracer (as `like`, or inside a JAX transformation), a
+    ``tf.function`` graph, or an ndonnx array without a value.
+    """
+    if is_jax_namespace(xp):
+        jax = sys.modules["jax"]
+        if isinstance(like, jax.core.Tracer):
+            return f"for an input traced by JAX ({type(like).__name__})"
+        if isinstance(jax.random.key(0), jax.core.Tracer):
+            return "inside a function that JAX traces (jax.jit, lax.scan, ...)"
+        return None
+    if is_tensorflow_namespace(xp):
+        if sys.modules["tensorflow"].executing_eagerly():
+            return None
+        return "inside a TensorFlow graph (tf.function)"
+    if _without_value(like):
+        return "for an ndonnx array without a value (an input of an ONNX graph)"
+    return None
+
+
+def _traced_stream(rng: object, where: str, xp: ModuleType, func: str) -> str:
+    """Why a NumPy generator is refused where Python runs once, and what to do."""
+    kind = f"numpy.random.{type(rng).__name__}"
+    if is_jax_namespace(xp):
+        instead = (
+            "Pass a PRNG key, rng=jax.random.key(seed), as an argument of the "
+            "traced function, and a new key on every step (jax.random.split or "
+            "jax.random.fold_in)"
+        )
+    elif is_tensorflow_namespace(xp):
+        instead = (
+            "Pass a tf.random.Generator (or rng=None), which draws on every "
+            "call of the graph"
+        )
+    else:
+        instead = "An ONNX graph cannot draw: draw outside it and pass the result in"
+    return (
+        f"{func}() got a {kind} as rng {where}. Its numbers would be drawn "
+        "once, while the function is traced, and every call of the compiled "
+        "function would reuse them: the generator would not advance. "
+        f"{instead}; an int seed, rng=seed, gives one fixed draw if that is "
+        "what you want."
     )
 
 

@@ -11,10 +11,16 @@ bound that the tests hold the same column, dtype and path to.
 
 from __future__ import annotations
 
+import contextlib
 import decimal
 import math
+import os
+import sys
+import tempfile
+from collections.abc import Iterator
 from dataclasses import dataclass
 from operator import attrgetter
+from typing import Any
 
 import numpy as np
 
@@ -31,6 +37,8 @@ _SCALE = decimal.Decimal(PAPER_SCALE)
 # Largest accepted difference from NumPy's result, in ULPs.  (The largest
 # accepted error against the reference is the tests' bound, `bound`.)
 _AGREE = 8.0
+# The standard error's file descriptor, which C++ libraries write their logs to.
+_STDERR = 2
 
 
 @dataclass(frozen=True)
@@ -191,10 +199,14 @@ def format_table(rows: list[Row]) -> str:
 
 
 def main() -> int:
-    """Print the report; return 1 if any backend disagrees, else 0."""
+    """Print the report; return 1 if any backend disagrees, else 0.
+
+    What the backends' libraries write to the standard error while they load
+    and run (TensorFlow's C++ log lines, for one) is held and written after
+    the report, so that the report's own lines come first.
+    """
     from . import __version__
 
-    rows, notes = run()
     print(f"selu_xp {__version__}: selu on {grid().size} points of [-30, 10] and")
     print(
         "tiny negatives, against a 50-digit reference; ULP = units in the last place;"
@@ -202,6 +214,16 @@ def main() -> int:
     print("'own selu' is the backend's own selu on the same data, for comparison.")
     print(f"NumPy arrays run the {kernel_info()}.")
     print()
+    with _stderr_held() as held:
+        rows, notes = run()
+    try:
+        return _print_results(rows, notes)
+    finally:
+        _replay(held)
+
+
+def _print_results(rows: list[Row], notes: list[str]) -> int:
+    """The table, the notes and the verdict; the exit status."""
     print(format_table(rows))
     for note in notes:
         print(f"  ({note})")
@@ -215,3 +237,50 @@ def main() -> int:
         return 1
     print(f"OK: all {len(rows)} rows within their bounds and agree with NumPy.")
     return 0
+
+
+@contextlib.contextmanager
+def _stderr_held() -> Iterator[list[bytes]]:
+    """Hold what is written to file descriptor 2 inside the block.
+
+    C++ libraries write their logs to the descriptor, not to `sys.stderr`, so
+    the descriptor itself is pointed at a temporary file.  The list given to
+    the block receives the bytes on exit; if the block raises they are
+    written back at once.  Without a descriptor 2 nothing is held.
+    """
+    held: list[bytes] = []
+    sys.stderr.flush()
+    try:
+        saved = os.dup(_STDERR)
+    except OSError:
+        yield held
+        return
+    with tempfile.TemporaryFile() as store:
+        os.dup2(store.fileno(), _STDERR)
+        try:
+            yield held
+        except BaseException:
+            _restore(saved, store, held)
+            _replay(held)
+            raise
+        _restore(saved, store, held)
+
+
+def _restore(saved: int, store: Any, held: list[bytes]) -> None:
+    """Point descriptor 2 back at `saved`; put what `store` got into `held`."""
+    sys.stderr.flush()
+    os.dup2(saved, _STDERR)
+    os.close(saved)
+    store.seek(0)
+    held.append(store.read())
+
+
+def _replay(held: list[bytes]) -> None:
+    """Write the held bytes to descriptor 2, after the report."""
+    text = b"".join(held)
+    if not text:
+        return
+    sys.stdout.flush()
+    sys.stderr.flush()
+    note = b"\nThe backends' libraries wrote this to the standard error during the "
+    os.write(_STDERR, note + b"report:\n" + text)

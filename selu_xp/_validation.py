@@ -9,8 +9,11 @@ from numbers import Integral, Real
 from types import ModuleType
 from typing import Any
 
+import numpy as np
+
 from ._compat import (
     array_namespace,
+    concrete_number,
     device,
     is_array_api_obj,
     is_dask_namespace,
@@ -86,6 +89,7 @@ def check_standard(xp: ModuleType, func: str) -> None:
 
 def check_parameter(value: object, name: str, func: str) -> float:
     """Return `value` as a float, or raise if it is not a finite real number."""
+    value = concrete_number(value)
     if isinstance(value, bool) or not isinstance(value, Real):
         msg = (
             f"{func}() expects {name} to be a real number, "
@@ -190,6 +194,16 @@ def check_dtype(ns: ModuleType, info: Any, dtype: Any, device: Any, func: str) -
     floats = info.dtypes(device=device, kind="real floating")
     if dtype is None:
         return info.default_dtypes(device=device)["real floating"]
+    long_double = _long_double(dtype)
+    if long_double is not None:
+        msg = (
+            f"{func}() does not compute in long double ({long_double}, "
+            f"{long_double.itemsize * 8} bits in memory): its numbers are drawn "
+            "in float64, and long double weights would look more precise than "
+            "they are. Ask for dtype=numpy.float64 (and convert the result "
+            "yourself if you need long double)."
+        )
+        raise TypeError(msg)
     try:
         ok = ns.isdtype(dtype, "real floating")
     except (TypeError, ValueError, AttributeError):
@@ -265,6 +279,17 @@ def check_rng_device(have: Any, want: Any, func: str) -> None:
             "numpy.random.Generator for numbers drawn on the host."
         )
         raise TypeError(msg)
+
+
+def _long_double(dtype: object) -> np.dtype[Any] | None:
+    """NumPy's long double as a dtype, if `dtype` names it (any byte order)."""
+    if not isinstance(dtype, (np.dtype, type)):
+        return None
+    try:
+        as_numpy = np.dtype(dtype)
+    except TypeError:
+        return None
+    return as_numpy if as_numpy.char == "g" else None
 
 
 def _is_tf_size(size: object) -> bool:

@@ -32,19 +32,31 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from numbers import Integral, Real
-from typing import Any
+from typing import Any, NamedTuple
 
 import keras
 
 from . import _activations, _dropout
 from ._constants import SELU_ALPHA, SELU_SCALE
-from ._initializers import TRUNCATED_STD
+from ._initializers import TRUNCATED_STD, round_down
 from ._typing import Array
 
 __all__ = ["AlphaDropout", "LecunNormal", "selu"]
 
 
 _PACKAGE = "selu_xp"
+
+# P(Z < -2) for the standard normal Z, and sqrt(2): Z = sqrt(2) erfinv(2u - 1).
+_LOWER_TAIL = 0.5 * math.erfc(math.sqrt(2.0))
+_SQRT2 = math.sqrt(2.0)
+# The significand bits (without the implicit one) of Keras's floating dtypes.
+_SIGNIFICAND_BITS = {"float16": 10, "bfloat16": 7, "float32": 23, "float64": 52}
+
+
+class _Format(NamedTuple):
+    """The machine epsilon of a dtype, as `round_down` reads it from finfo."""
+
+    eps: float
 
 
 @keras.saving.register_keras_serializable(package=_PACKAGE)  # type: ignore[untyped-decorator]
@@ -89,13 +101,19 @@ def selu(x: Array) -> Array:
 class LecunNormal(keras.initializers.Initializer):  # type: ignore[misc]
     """LeCun-normal initializer: truncated at two sigma, variance ``1 / fan_in``.
 
-    Draws ``N(0, 1)`` truncated to :math:`\\pm 2` (values beyond are drawn
-    again) and scales it by ``1 / (0.87962566103423978 * sqrt(fan_in))``, the
-    truncation's standard deviation corrected for, so that the weights have
-    variance ``1 / fan_in`` exactly.  ``fan_in`` is taken in Keras's layout
-    ``(*kernel, in, out)``: the product of every axis but the last.  The
-    numbers come from Keras's own random ops (``keras.random``), on the
-    configured backend.
+    Draws ``N(0, 1)`` truncated to :math:`\\pm 2` and scales it by
+    ``1 / (0.87962566103423978 * sqrt(fan_in))``, the truncation's standard
+    deviation corrected for, so that the weights have variance
+    ``1 / fan_in`` exactly and every value lies within
+    ``2 / (0.87962566103423978 * sqrt(fan_in))``, on every backend.
+    ``fan_in`` is taken in Keras's layout ``(*kernel, in, out)``: the product
+    of every axis but the last.  The numbers come from Keras's own random ops
+    on the configured backend: a uniform draw from ``keras.random.uniform``
+    through the normal's inverse distribution function (``keras.ops.erfinv``),
+    computed in float32 (float64 for float64 weights), rounded once to the
+    dtype and clipped to the bound rounded down to it.  (Keras's own
+    ``keras.random.truncated_normal`` lets values beyond two sigma through on
+    its torch backend.)
 
     Parameters
     ----------
@@ -109,7 +127,8 @@ class LecunNormal(keras.initializers.Initializer):  # type: ignore[misc]
     Raises
     ------
     TypeError
-        If `seed` is not an int, a ``keras.random.SeedGenerator`` or None.
+        If `seed` is not an int, a ``keras.random.SeedGenerator`` or None;
+        on a call, if the dtype is not float16, bfloat16, float32 or float64.
 
     See Also
     --------
@@ -158,10 +177,36 @@ class LecunNormal(keras.initializers.Initializer):  # type: ignore[misc]
             msg = f"LecunNormal got fan_in = 0 for shape {dims}."
             raise ValueError(msg)
         dtype = keras.backend.standardize_dtype(dtype or keras.config.floatx())
+        bits = _SIGNIFICAND_BITS.get(dtype)
+        if bits is None:
+            msg = (
+                "LecunNormal expects a floating dtype (float16, bfloat16, float32 "
+                f"or float64), got {dtype!r}."
+            )
+            raise TypeError(msg)
         std = 1.0 / (TRUNCATED_STD * math.sqrt(fan_in))
-        return keras.random.truncated_normal(
-            dims, mean=0.0, stddev=std, dtype=dtype, seed=self.seed
+        # The inverse distribution function of a uniform draw on [Phi(-2),
+        # Phi(2)], not keras.random.truncated_normal: Keras's torch backend
+        # keeps the first of four normal draws within 2 sigma, and the first
+        # of them whatever it is when none is (one value in 230,000 beyond).
+        ops = keras.ops
+        work = "float64" if dtype == "float64" else "float32"
+        u = keras.random.uniform(
+            dims,
+            minval=_LOWER_TAIL,
+            maxval=1.0 - _LOWER_TAIL,
+            dtype=work,
+            seed=self.seed,
         )
+        z = ops.multiply(ops.erfinv(ops.subtract(ops.multiply(u, 2.0), 1.0)), _SQRT2)
+        scaled = ops.multiply(z, std)
+        # Neither erfinv's last bit nor the rounding to the dtype may carry a
+        # value beyond the bound: clipped, before that rounding, to the bound
+        # rounded down to the narrower of the two formats (so exact in both).
+        computed = keras.backend.standardize_dtype(scaled.dtype)
+        narrowest = min(bits, _SIGNIFICAND_BITS.get(computed, bits))
+        bound = round_down(2.0 * std, _Format(2.0**-narrowest))
+        return ops.cast(ops.clip(scaled, -bound, bound), dtype)
 
     def get_config(self) -> dict[str, Any]:
         """The initializer's arguments, for ``from_config``."""

@@ -12,6 +12,7 @@ the same model on Keras's own selu, trains it on a small synthetic data set
 from __future__ import annotations
 
 import json
+import math
 import sys
 import tempfile
 from pathlib import Path
@@ -45,12 +46,47 @@ def data() -> tuple[np.ndarray, np.ndarray]:
     return x, y.astype(np.int32)
 
 
+# LecunNormal's promise, on many seeds and shapes: no value beyond two
+# sigma, sigma = 1 / (0.87962566103423978 * sqrt(fan_in)), in any dtype.
+LECUN_SHAPES = [(256, 128), (3, 3, 32, 64), (1000, 10)]
+LECUN_SEEDS = range(40)
+LECUN_DTYPES = ["float32", "float16", "bfloat16"]
+
+
+def lecun_normal_checks(keras: Any, sk: Any) -> dict[str, Any]:
+    """The largest |w| over its bound per dtype, and float32's distance from
+    the truncated normal (Kolmogorov-Smirnov, on every 16th value)."""
+    worst = dict.fromkeys(LECUN_DTYPES, 0.0)
+    z: list[np.ndarray] = []
+    for shape in LECUN_SHAPES:
+        fan_in = math.prod(shape[:-1])
+        sigma = 1.0 / (0.87962566103423978 * math.sqrt(fan_in))
+        for seed in LECUN_SEEDS:
+            for dtype in LECUN_DTYPES:
+                w = sk.LecunNormal(seed=seed)(shape, dtype=dtype)
+                v = np.asarray(keras.ops.convert_to_numpy(w), dtype=np.float64)
+                worst[dtype] = max(worst[dtype], float(np.abs(v).max() / (2 * sigma)))
+                if dtype == "float32":
+                    z.append(v.ravel()[::16] / sigma)
+    sample = np.sort(np.concatenate(z))
+    phi = np.array([0.5 * math.erfc(-t / math.sqrt(2.0)) for t in sample])
+    low, high = 0.5 * math.erfc(math.sqrt(2.0)), 0.5 * math.erfc(-math.sqrt(2.0))
+    cdf = (phi - low) / (high - low)
+    n = sample.size
+    ks = max(
+        float(np.max(np.arange(1, n + 1) / n - cdf)),
+        float(np.max(cdf - np.arange(n) / n)),
+    )
+    return {"max_over_bound": worst, "ks": ks, "values": int(n)}
+
+
 def main() -> dict[str, Any]:
     import keras
 
     import selu_xp.keras as sk
 
     out: dict[str, Any] = {"backend": keras.backend.backend()}
+    out["lecun_normal"] = lecun_normal_checks(keras, sk)
     x, y = data()
     # Activations at initialization through each SELU layer (inference), the
     # moments over all units and samples, averaged over 8 initializations.

@@ -89,6 +89,21 @@ def test_long_double_is_refused_by_name(name: str) -> None:
         getattr(selu_xp, name)(x, *args)
 
 
+@pytest.mark.parametrize(
+    "dtype", [np.longdouble, np.dtype(np.longdouble).newbyteorder()]
+)
+@pytest.mark.parametrize("rng", [0, None])
+def test_lecun_normal_refuses_long_double(dtype: Any, rng: int | None) -> None:
+    # Its numbers are float64 draws: long double weights would carry float64
+    # values (or worse) under a dtype that promises more.
+    with pytest.raises(
+        TypeError,
+        match=r"lecun_normal\(\) does not compute in long "
+        r"double.*dtype=numpy\.float64",
+    ):
+        selu_xp.lecun_normal((4, 3), dtype=dtype, xp=np, rng=rng)
+
+
 @pytest.mark.parametrize("path", PATHS)
 @pytest.mark.parametrize("name", ACTIVATIONS)
 def test_ml_dtypes_bfloat16_is_correctly_rounded_exhaustively(

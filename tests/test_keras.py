@@ -109,6 +109,20 @@ def test_seed_model_draws_a_fresh_mask_every_step(
     assert np.all(np.diff(counters) == 16), trained_seed_model["states"]
 
 
+def test_lecun_normal_stays_within_two_sigma_on_every_backend(
+    seed_model: dict[str, Any],
+) -> None:
+    # 40 seeds of three shapes in three dtypes (about 2.5 million values per
+    # dtype): none beyond 2 sigma, although Keras's torch truncated_normal lets
+    # about one in 230,000 through.  float32's values follow the normal
+    # truncated to [-2, 2] (the statistic's 1e-6 critical value is 0.006).
+    checks = seed_model["lecun_normal"]
+    for dtype, worst in checks["max_over_bound"].items():
+        assert worst <= 1.0, (seed_model["backend"], dtype, worst)
+    assert checks["values"] > 150_000
+    assert checks["ks"] < 0.006, checks
+
+
 def test_seed_model_reloads_with_selu_xp_objects(seed_model: dict[str, Any]) -> None:
     assert seed_model["reload_identical"]
     assert seed_model["restored"] == [True, "LecunNormal", True, 0.1]
@@ -165,6 +179,11 @@ def test_lecun_normal_config_round_trip() -> None:
     assert type(again) is sk.LecunNormal
     np.testing.assert_array_equal(_np(again((8, 4))), _np(init((8, 4))))
     assert sk.LecunNormal.from_config({"seed": None}).get_config() == {"seed": None}
+
+
+def test_lecun_normal_refuses_a_dtype_that_is_not_floating() -> None:
+    with pytest.raises(TypeError, match=r"floating dtype .*got 'int32'"):
+        sk.LecunNormal(seed=0)((4, 3), dtype="int32")
 
 
 @pytest.mark.parametrize("seed", ["0", 1.5, True])

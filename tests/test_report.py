@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import re
 import subprocess
 import sys
 from typing import Any
@@ -9,6 +11,7 @@ from typing import Any
 import numpy as np
 import pytest
 
+import selu_xp
 from selu_xp import _report
 from selu_xp._backend_table import BACKENDS, Backend, bound, ulp_errors
 
@@ -95,10 +98,40 @@ def test_exit_status_reflects_disagreement(
     assert "FAILED" in capsys.readouterr().out
 
 
-def test_command_line() -> None:
+# A line of a C++ library's log (glog and absl: "I0000 00:00:...", TensorFlow's
+# oneDNN and CPU-feature notes, absl's warning before its initialization).
+LIBRARY_LOG = re.compile(r"^[IWEF]\d{4} |absl|oneDNN|cpu_feature_guard")
+
+
+def test_command_line_prints_its_own_report_first() -> None:
+    # The standard error merged into the output, as a terminal shows both:
+    # the report's lines come first and together, whatever the backends'
+    # libraries (TensorFlow's C++ logs) write while they load.
     done = subprocess.run(
-        [sys.executable, "-m", "selu_xp"], capture_output=True, text=True, check=False
+        [sys.executable, "-m", "selu_xp"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        check=False,
     )
-    assert done.returncode == 0, done.stdout + done.stderr
-    assert "OK: all" in done.stdout
-    assert "numpy" in done.stdout
+    assert done.returncode == 0, done.stdout
+    lines = done.stdout.splitlines()
+    assert lines[0].startswith(f"selu_xp {selu_xp.__version__}: selu on"), lines[:8]
+    end = next(i for i, line in enumerate(lines) if line.startswith("OK: all"))
+    report = lines[: end + 1]
+    assert not [line for line in report if LIBRARY_LOG.search(line)], report
+    assert any(line.startswith("numpy ") for line in report)
+
+
+def test_library_output_is_held_and_written_after_the_report(
+    monkeypatch: pytest.MonkeyPatch, capfd: pytest.CaptureFixture[str]
+) -> None:
+    def run_writing_to_fd_2() -> tuple[list[_report.Row], list[str]]:
+        os.write(2, b"I0000 a library's log line\n")
+        return [], []
+
+    monkeypatch.setattr(_report, "run", run_writing_to_fd_2)
+    assert _report.main() == 0
+    out, err = capfd.readouterr()
+    assert "OK: all 0 rows" in out
+    assert err.endswith("during the report:\nI0000 a library's log line\n"), err

@@ -395,6 +395,46 @@ def test_torch_compile_alpha_dropout_module_in_evaluation() -> None:
     np.testing.assert_array_equal(_bits(torch.compile(m, fullgraph=True)(x)), _bits(x))
 
 
+# --- torch.compile(dynamic=True): symbolic parameters and shapes -------------
+
+
+def _dynamic_step(
+    x: Any, alpha: float, scale: float, rate: float, mean: float
+) -> tuple[Any, ...]:
+    """Every function with non-default parameters, all passed in as arguments."""
+    return (
+        selu_xp.selu(x, alpha=alpha, scale=scale),
+        selu_xp.elu(x, alpha=alpha),
+        selu_xp.selu_derivative(x, alpha=alpha, scale=scale),
+        selu_xp.elu_derivative(x, alpha=alpha),
+        selu_xp.alpha_dropout(x, rate, rng=7, mean=mean, variance=2.0),
+    )
+
+
+@COMPILE_WARNINGS[0]
+@COMPILE_WARNINGS[1]
+def test_torch_compile_dynamic_takes_symbolic_parameters() -> None:
+    # dynamic=True traces Python floats (arguments and defaults) as symbols,
+    # on which the parameters' checks and decimal arithmetic cannot run:
+    # they are pinned to their values, and another value compiles anew.
+    torch = _torch()
+    compiled = torch.compile(_dynamic_step, dynamic=True, fullgraph=True)
+    runs = [(8, (1.5, 1.1, 0.2, 0.1)), (12, (0.5, 2.0, 0.4, -0.1))]
+    for n, params in [*runs, runs[0]]:
+        x = torch.linspace(-6.0, 3.0, 3 * n, dtype=torch.float64).reshape(n, 3)
+        got = compiled(x, *params)
+        want = _dynamic_step(x, *params)
+        alpha, scale = params[:2]
+        neg = (abs(scale * alpha), abs(alpha), abs(scale * alpha), abs(alpha))
+        eps = float(torch.finfo(x.dtype).eps)
+        for g, w, n_ in zip(got[:4], want[:4], neg, strict=True):
+            # As for dynamic=False (_check_activation): Inductor's exp(x) - 1.
+            gb, wb = _bits(g), _bits(w)
+            assert np.all(np.abs(gb - wb) <= eps * (np.abs(wb) + n_)), params
+        # The mask of the portable stream and the same affine map, bit for bit.
+        np.testing.assert_array_equal(_bits(got[4]), _bits(want[4]))
+
+
 # --- JAX: rng=None is refused under a tracer; keys work ----------------------
 
 
@@ -462,6 +502,79 @@ def test_jax_eager_and_no_draw_keep_rng_none() -> None:
     # Nothing is drawn without training: the input comes back, traced too.
     same = jax.jit(lambda v: selu_xp.alpha_dropout(v, RATE, training=False))(x)
     np.testing.assert_array_equal(np.asarray(same), np.asarray(x))
+
+
+# --- Host streams: refused wherever Python runs once for many calls ---------
+
+HOST_STREAMS: dict[str, Callable[[], Any]] = {
+    "Generator": lambda: np.random.default_rng(0),
+    "SeedSequence": lambda: np.random.SeedSequence(0),
+    "BitGenerator": lambda: np.random.PCG64(0),
+}
+
+
+def _jax_traced(name: str, rng: Any) -> Any:
+    jax = _jax()
+    x = jax.numpy.zeros(SHAPE)
+    if name == "alpha_dropout":
+        return jax.jit(lambda v: selu_xp.alpha_dropout(v, RATE, rng=rng))(x)
+    return jax.jit(lambda: selu_xp.lecun_normal(SHAPE, xp=jax.numpy, rng=rng))()
+
+
+def _tf_traced(name: str, rng: Any) -> Any:
+    tf = pytest.importorskip("tensorflow")
+    if name == "alpha_dropout":
+        f = tf.function(lambda v: selu_xp.alpha_dropout(v, RATE, rng=rng))
+    else:
+        f = tf.function(lambda v: selu_xp.lecun_normal(SHAPE, xp=tf, rng=rng))
+    return f(tf.zeros(SHAPE))
+
+
+def _ndonnx_traced(name: str, rng: Any) -> Any:
+    ndx = pytest.importorskip("ndonnx")
+    x = ndx.argument(shape=SHAPE, dtype=ndx.float32)
+    return selu_xp.alpha_dropout(x, RATE, rng=rng)
+
+
+TRACED: dict[str, tuple[Callable[[str, Any], Any], str, str]] = {
+    "jax.jit(alpha_dropout)": (_jax_traced, "alpha_dropout", "jax.random.key"),
+    "jax.jit(lecun_normal)": (_jax_traced, "lecun_normal", "jax.random.key"),
+    "tf.function(alpha_dropout)": (_tf_traced, "alpha_dropout", "tf.random.Gen"),
+    "tf.function(lecun_normal)": (_tf_traced, "lecun_normal", "tf.random.Gen"),
+    "ndonnx graph(alpha_dropout)": (_ndonnx_traced, "alpha_dropout", "outside"),
+}
+
+
+@pytest.mark.parametrize("kind", list(HOST_STREAMS))
+@pytest.mark.parametrize("case", list(TRACED))
+def test_host_stream_is_refused_where_it_would_be_drawn_once(
+    case: str, kind: str
+) -> None:
+    # Traced once, the stream would give one mask (or one set of weights) to
+    # every call of the compiled function, without advancing.
+    trace, name, advice = TRACED[case]
+    rng = HOST_STREAMS[kind]()
+    given = type(rng).__name__  # PCG64 for the BitGenerator
+    match = rf"{name}\(\) got a numpy\.random\.{given} as rng .*once.*{advice}"
+    with pytest.raises(ValueError, match=match):
+        trace(name, rng)
+
+
+def test_host_streams_and_seeds_keep_their_meaning_outside_tracers() -> None:
+    jax = _jax()
+    x = jax.numpy.zeros(SHAPE)
+    # An int seed under jax.jit names one draw, the eager one, on every call.
+    step = jax.jit(lambda v: selu_xp.alpha_dropout(v, RATE, rng=7))
+    want = np.asarray(selu_xp.alpha_dropout(np.zeros(SHAPE, np.float32), RATE, rng=7))
+    np.testing.assert_array_equal(np.asarray(step(x)), want)
+    np.testing.assert_array_equal(np.asarray(step(x)), want)
+    # Eagerly, a Generator advances: two calls, two masks, those of the stream.
+    gen = np.random.default_rng(3)
+    a, b = (np.asarray(selu_xp.alpha_dropout(x, RATE, rng=gen)) for _ in range(2))
+    stream = np.random.default_rng(3)
+    for got in (a, b):
+        keep = stream.random(SHAPE) < 1 - RATE
+        np.testing.assert_array_equal(got < 0, ~keep)
 
 
 # --- ndonnx: a graph would store one mask -----------------------------------
