@@ -29,6 +29,7 @@ from ._backend_table import BACKENDS, Backend, bound, ulp_errors
 from ._backends.numpy import kernel_info
 from ._constants import PAPER_ALPHA, PAPER_SCALE
 from ._dispatch import force_generic
+from ._threads import get_num_threads
 
 __all__ = ["Row", "main", "run"]
 
@@ -212,7 +213,10 @@ def main() -> int:
         "tiny negatives, against a 50-digit reference; ULP = units in the last place;"
     )
     print("'own selu' is the backend's own selu on the same data, for comparison.")
-    print(f"NumPy arrays run the {kernel_info()}.")
+    print(
+        f"NumPy arrays run the {kernel_info()}, on up to {get_num_threads()} "
+        "threads per large array (SELU_XP_NUM_THREADS, selu_xp.set_num_threads)."
+    )
     print()
     with _stderr_held() as held:
         rows, notes = run()

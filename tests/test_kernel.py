@@ -488,3 +488,12 @@ def test_float64_inputs_cover_the_hard_regions() -> None:
     assert np.isinf(x).any()
     assert (np.abs(x[np.isfinite(x)]) < 2.0**-1000).any()  # subnormal
     assert np.isin([-60.0, -110.0, -130.0, -760.0], x).all()
+
+
+def test_the_documented_split_threshold_is_the_kernels() -> None:
+    """README, API page and docstrings state the threshold the C pool uses."""
+    stated = f"{_ufunc.parallel_min():,}"
+    for path in ("README.md", "docs/api/index.md", "docs/performance.md"):
+        assert stated in " ".join((ROOT / path).read_text().split()), path
+    assert stated in (selu_xp.set_num_threads.__doc__ or "")
+    assert _ufunc.parallel_min() == numpy_backend.PARALLEL_MIN

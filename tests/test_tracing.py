@@ -141,10 +141,18 @@ def _check_activation(name: str, dtype: str, got: Any, neg: float | None) -> Non
     want = _activation_calls()[name](x)
     assert got.dtype == want.dtype
     if neg is None:
-        # The derivatives are where and exp, computed wider and rounded once
-        # (float64 in float64), without cancellation: Inductor's code gives
-        # eager's bits.
-        np.testing.assert_array_equal(_bits(got), _bits(want))
+        # The derivatives are where and exp, without cancellation: Inductor's
+        # code gives eager's bits in the narrow dtypes (computed in float32
+        # and rounded once).  In float64 its vectorized exp differs from
+        # ATen's by an ULP on some CPUs (on a Xeon with AVX-512 FP16 it does,
+        # on a Zen 4 it did not), and with other parameters it may round the
+        # product with the coefficient once more: within two ULP.
+        if dtype != "float64":
+            np.testing.assert_array_equal(_bits(got), _bits(want))
+            return
+        g, w = _bits(got), _bits(want)
+        eps = float(torch.finfo(x.dtype).eps)
+        assert np.all(np.abs(g - w) <= 2 * eps * np.abs(w)), name
         return
     # Inductor's CPU code computes expm1(x) as exp(x) - 1 (torch's own
     # choice, for F.selu and F.elu too): near 0 its absolute error is about an
