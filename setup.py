@@ -27,6 +27,7 @@ setup(
             depends=[
                 "selu_xp/_kernels/elu_family.h",
                 "selu_xp/_kernels/loops_x86.h",
+                "selu_xp/_kernels/pool.h",
             ],
             include_dirs=[np.get_include()],
             define_macros=[("NPY_NO_DEPRECATED_API", "NPY_1_7_API_VERSION")],

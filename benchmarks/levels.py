@@ -4,7 +4,8 @@ For each level the CPU has (baseline, AVX2, AVX-512) a fresh process forces
 selu_xp's kernel to it and torch to the same one (``ATEN_CPU_CAPABILITY``:
 default, avx2, avx512), then times, interleaved and on the same data, the
 kernel with ``out=`` and ``torch.nn.functional.selu``, on 1 and on 2
-threads (both libraries set alike), and reports nanoseconds per element::
+threads (both libraries set alike), in alternating blocks of calls, and
+reports nanoseconds per element::
 
     python -m benchmarks.levels        # writes results/levels.{json,md}
 """
@@ -23,7 +24,13 @@ from typing import Any
 import numpy as np
 
 SIZES = (10**5, 10**6)
-ROUNDS = 41
+ROUNDS = 45
+# The rounds of each case run in blocks of ROUNDS // BLOCKS calls in a row,
+# the cases' blocks alternating: call by call alternation would time each
+# library with the other's threads still awake (torch's OpenMP threads spin
+# for a while after each call, and on two cores that takes the CPU that
+# selu_xp's second thread needs).
+BLOCKS = 3
 _CAPABILITY = {"baseline": "default", "avx2": "avx2", "avx512": "avx512"}
 
 
@@ -51,11 +58,12 @@ def measure(level: str) -> dict[str, Any]:
                 times: dict[str, list[float]] = {k: [] for k in cases}
                 for f in cases.values():
                     f()
-                for _ in range(ROUNDS):
+                for _ in range(BLOCKS):
                     for name, f in cases.items():
-                        start = time.perf_counter()
-                        f()
-                        times[name].append(time.perf_counter() - start)
+                        for _ in range(ROUNDS // BLOCKS):
+                            start = time.perf_counter()
+                            f()
+                            times[name].append(time.perf_counter() - start)
                 rows.append(
                     {
                         "threads": threads,
@@ -117,8 +125,9 @@ def markdown(record: dict[str, Any]) -> str:
     )
     lines.append("")
     lines.append(
-        f"Medians of {record['rounds']} interleaved rounds in one process per "
-        f"level, on {record['machine']} (features: {record['cpu_features']})."
+        f"Medians of {record['rounds']} calls per case, in {BLOCKS} alternating "
+        f"blocks, in one process per level, on {record['machine']} (features: "
+        f"{record['cpu_features']})."
     )
     return "\n".join(lines) + "\n"
 

@@ -57,6 +57,20 @@ def test_exhaustive_rounding_record() -> None:
     functions = record["functions"]
     assert set(functions) == {"selu", "elu", "selu_derivative", "elu_derivative"}
     assert all(f["misrounded"] == 0 for f in functions.values())
+    # Every level bit for bit, every float16 input, 10^8 float64 inputs.
+    assert len(record["levels"]) >= 1
+    for name, f in functions.items():
+        assert set(f["levels"]) == set(record["levels"])
+        assert all(v["differing_from_top"] == 0 for v in f["levels"].values())
+        assert len({v["hard_cases"] for v in f["levels"].values()}) == 1, name
+        assert f["nan_inputs"] == 2**24 - 2  # every float32 NaN
+        assert set(record["float16_misrounded"][name].values()) == {0}
+        assert set(record["float64_differing"][name].values()) == {0}
+    assert record["float64_inputs"] >= 10**8
+    md = (RESULTS / "rounding.md").read_text()
+    from benchmarks import rounding
+
+    assert rounding.markdown(record) == md
     readme = (ROOT / "README.md").read_text()
     assert "all 2^32 float32" in readme
 

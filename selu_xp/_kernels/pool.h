@@ -50,10 +50,30 @@ static struct {
     sx_task_fn fn;
     void *arg;
     npy_intp n, step;
-    int parts, next, remaining;
-    long worker_parts; /* parts the workers ran, for the tests */
+    int parts, next, remaining; /* remaining: also read spinning, atomically */
+    long posted;                /* jobs posted: also read spinning, atomically */
+    long worker_parts;          /* parts the workers ran, for the tests */
 } sx_pool = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER,
-             PTHREAD_COND_INITIALIZER, 0, 0, NULL, NULL, 0, 0, 0, 0, 0, 0};
+             PTHREAD_COND_INITIALIZER, 0, 0, NULL, NULL, 0, 0, 0, 0, 0, 0, 0};
+
+/* How long a thread spins for the next job (a worker) or for the others'
+ * parts (the caller) before it sleeps: about 20-100 microseconds.  Waking a
+ * sleeping thread costs tens of microseconds, as much as a part of 32,768
+ * float32 elements takes to compute; back-to-back calls find the workers
+ * awake. */
+#ifndef SX_SPIN
+#define SX_SPIN 2000
+#endif
+
+static inline void
+sx_pause(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#elif defined(__aarch64__)
+    __asm__ __volatile__("yield");
+#endif
+}
 
 static __thread int sx_serial = 0;
 
@@ -74,7 +94,7 @@ sx_pool_drain(int worker)
         fn(arg, lo, hi);
         pthread_mutex_lock(&sx_pool.lock);
         sx_pool.worker_parts += worker;
-        if (--sx_pool.remaining == 0) {
+        if (__atomic_sub_fetch(&sx_pool.remaining, 1, __ATOMIC_RELEASE) == 0) {
             pthread_cond_signal(&sx_pool.done);
         }
     }
@@ -86,10 +106,22 @@ sx_worker(void *unused)
     (void)unused;
     pthread_mutex_lock(&sx_pool.lock);
     for (;;) {
+        long seen;
+        int i;
         while (sx_pool.next >= sx_pool.parts) {
             pthread_cond_wait(&sx_pool.wake, &sx_pool.lock);
         }
         sx_pool_drain(1);
+        /* Spin a while for the next job before sleeping again. */
+        seen = sx_pool.posted;
+        pthread_mutex_unlock(&sx_pool.lock);
+        for (i = 0; i < SX_SPIN; i++) {
+            if (__atomic_load_n(&sx_pool.posted, __ATOMIC_ACQUIRE) != seen) {
+                break;
+            }
+            sx_pause();
+        }
+        pthread_mutex_lock(&sx_pool.lock);
     }
     return NULL; /* not reached: workers live as long as the process */
 }
@@ -120,7 +152,7 @@ sx_pool_grow(int count)
 static void
 sx_parallel(sx_task_fn task, void *arg, npy_intp n)
 {
-    int threads = sx_threads;
+    int threads = sx_threads, parts;
     npy_intp step;
     if (n < SX_PARALLEL_MIN || threads < 2 || sx_serial ||
         pthread_mutex_trylock(&sx_pool.lock) != 0) {
@@ -133,10 +165,13 @@ sx_parallel(sx_task_fn task, void *arg, npy_intp n)
         return;
     }
     threads = 1 + sx_pool_grow(threads - 1);
-    if (threads > n / (SX_PARALLEL_MIN / 2)) {
-        threads = (int)(n / (SX_PARALLEL_MIN / 2)); /* parts of 16384 or more */
+    /* Up to four parts per thread, of 8,192 elements or more: a worker that
+     * wakes late still finds parts to take. */
+    parts = 4 * threads;
+    if (parts > n / (SX_PARALLEL_MIN / 4)) {
+        parts = (int)(n / (SX_PARALLEL_MIN / 4));
     }
-    step = (n + threads - 1) / threads;
+    step = (n + parts - 1) / parts;
     step = (step + 15) & ~(npy_intp)15; /* whole cache lines */
     sx_pool.busy = 1;
     sx_pool.fn = task;
@@ -145,9 +180,21 @@ sx_parallel(sx_task_fn task, void *arg, npy_intp n)
     sx_pool.step = step;
     sx_pool.parts = (int)((n + step - 1) / step);
     sx_pool.next = 0;
-    sx_pool.remaining = sx_pool.parts;
+    __atomic_store_n(&sx_pool.remaining, sx_pool.parts, __ATOMIC_RELAXED);
+    __atomic_add_fetch(&sx_pool.posted, 1, __ATOMIC_RELEASE);
     pthread_cond_broadcast(&sx_pool.wake);
     sx_pool_drain(0);
+    if (sx_pool.remaining > 0) { /* the workers' parts: spin, then sleep */
+        int i;
+        pthread_mutex_unlock(&sx_pool.lock);
+        for (i = 0; i < SX_SPIN; i++) {
+            if (__atomic_load_n(&sx_pool.remaining, __ATOMIC_ACQUIRE) == 0) {
+                break;
+            }
+            sx_pause();
+        }
+        pthread_mutex_lock(&sx_pool.lock);
+    }
     while (sx_pool.remaining > 0) {
         pthread_cond_wait(&sx_pool.done, &sx_pool.lock);
     }
@@ -175,7 +222,7 @@ sx_pool_after_fork(void)
     sx_pool.workers = 0;
     sx_pool.busy = 0;
     sx_pool.parts = sx_pool.next = sx_pool.remaining = 0;
-    sx_pool.worker_parts = 0;
+    sx_pool.posted = sx_pool.worker_parts = 0;
 }
 
 #endif /* _WIN32 */
