@@ -190,3 +190,16 @@ def test_format_size() -> None:
 def test_unknown_backend_is_refused_with_the_known_names() -> None:
     with pytest.raises(ValueError, match=r"unknown backend\(s\) tensorflow.*numpy"):
         resolve(["numpy", "tensorflow"])
+
+
+def test_recorded_avx2_run_still_reads() -> None:
+    """The AVX2 column's run (kernel and torch forced to AVX2) is held to the
+    AVX2 limits, and its targets follow from its numbers."""
+    doc = json.loads((ROOT / "benchmarks/results/avx2/results.json").read_text())
+    assert doc["meta"]["levels"]["selu_xp"] == "avx2"
+    assert doc["meta"]["levels"]["torch"] == "AVX2"
+    targets = evaluate(doc["results"], level_of(doc["meta"]))
+    assert targets == doc["targets"]
+    limits = {t["id"]: t["limit"] for t in targets}
+    assert limits["numpy-vs-torch-float32"] == 1.0
+    assert limits["numpy-vs-torch-float64"] == 0.8
