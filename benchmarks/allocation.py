@@ -9,7 +9,7 @@ arrays of 4 MiB and more) or 4 KiB pages, which varies with the memory's
 fragmentation and with what else runs.  This script times calls in a fresh
 process and reads ``/proc/vmstat`` around each one (faults, huge-page faults
 and fallbacks), for selu_xp allocating, selu_xp with ``out=`` and
-``torch.nn.functional.selu``, interleaved::
+``torch.nn.functional.selu``, in alternating blocks of calls::
 
     python -m benchmarks.allocation            # 1e7 float32, 12 calls each
     python -m benchmarks.allocation --size 1e6 --calls 30
@@ -28,7 +28,8 @@ from typing import Any
 
 import numpy as np
 
-BLOCKS = 3
+from benchmarks.facts import BLOCKS, alternating_blocks
+
 COUNTERS = ("minflt", "thp_fault_alloc", "thp_fault_fallback", "compact_stall")
 VMSTAT = Path("/proc/vmstat")
 
@@ -59,7 +60,7 @@ def _timed(f: Any) -> tuple[float, dict[str, int]]:
 
 
 def run(size: int, calls: int) -> dict[str, Any]:
-    """Time `calls` calls of each case, interleaved, with their fault counts."""
+    """Time `calls` calls of each case, in alternating blocks, with their faults."""
     import selu_xp
 
     x = np.random.default_rng(0).standard_normal(size).astype(np.float32)
@@ -77,14 +78,9 @@ def run(size: int, calls: int) -> dict[str, Any]:
     except ImportError:
         pass
     rows: dict[str, list[dict[str, Any]]] = {name: [] for name in cases}
-    # Alternating blocks of calls in a row: call by call alternation would
-    # time each library with the other's threads still spinning (torch's
-    # OpenMP threads, selu_xp's pool), on two cores a third of the time.
-    for block in range(BLOCKS):
-        for name, f in cases.items():
-            for _ in range(calls // BLOCKS + (block < calls % BLOCKS)):
-                seconds, faults = _timed(f)
-                rows[name].append({"ms": seconds * 1e3, **faults})
+    for name, f in alternating_blocks(cases, calls):
+        seconds, faults = _timed(f)
+        rows[name].append({"ms": seconds * 1e3, **faults})
     return {
         "size": size,
         "dtype": "float32",

@@ -14,10 +14,11 @@ import json
 import os
 import platform
 import sys
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-__all__ = ["RESULTS", "machine", "save", "versions"]
+__all__ = ["BLOCKS", "RESULTS", "alternating_blocks", "machine", "save", "versions"]
 
 RESULTS = Path(__file__).parent / "results"
 """Where the recorded results live, beside the suite."""
@@ -68,3 +69,23 @@ def save(stem: str, record: dict[str, Any], text: str) -> None:
     """Write `record` to ``results/<stem>.json`` and `text` to ``<stem>.md``."""
     (RESULTS / f"{stem}.json").write_text(json.dumps(record, indent=2) + "\n")
     (RESULTS / f"{stem}.md").write_text(text)
+
+
+BLOCKS = 3
+"""The blocks of `alternating_blocks`."""
+
+
+def alternating_blocks(
+    cases: dict[str, Callable[[], Any]], calls: int, blocks: int = BLOCKS
+) -> Iterator[tuple[str, Callable[[], Any]]]:
+    """Each case `calls` times, in `blocks` blocks of calls in a row, the
+    cases' blocks alternating.
+
+    Call by call alternation would time each library with the other's
+    threads still spinning (torch's OpenMP threads, selu_xp's pool): on two
+    cores they take the CPU that the second thread of the case timed needs.
+    """
+    for block in range(blocks):
+        for name, f in cases.items():
+            for _ in range(calls // blocks + (block < calls % blocks)):
+                yield name, f

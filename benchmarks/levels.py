@@ -23,14 +23,10 @@ from typing import Any
 
 import numpy as np
 
+from benchmarks.facts import BLOCKS, alternating_blocks
+
 SIZES = (10**5, 10**6)
 ROUNDS = 45
-# The rounds of each case run in blocks of ROUNDS // BLOCKS calls in a row,
-# the cases' blocks alternating: call by call alternation would time each
-# library with the other's threads still awake (torch's OpenMP threads spin
-# for a while after each call, and on two cores that takes the CPU that
-# selu_xp's second thread needs).
-BLOCKS = 3
 _CAPABILITY = {"baseline": "default", "avx2": "avx2", "avx512": "avx512"}
 
 
@@ -58,12 +54,10 @@ def measure(level: str) -> dict[str, Any]:
                 times: dict[str, list[float]] = {k: [] for k in cases}
                 for f in cases.values():
                     f()
-                for _ in range(BLOCKS):
-                    for name, f in cases.items():
-                        for _ in range(ROUNDS // BLOCKS):
-                            start = time.perf_counter()
-                            f()
-                            times[name].append(time.perf_counter() - start)
+                for name, f in alternating_blocks(cases, ROUNDS):
+                    start = time.perf_counter()
+                    f()
+                    times[name].append(time.perf_counter() - start)
                 rows.append(
                     {
                         "threads": threads,

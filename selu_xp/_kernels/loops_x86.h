@@ -1,17 +1,16 @@
 /*
  * The contiguous float32 loops at the x86-64 levels (SSE2, AVX2, AVX-512),
- * written with
- * intrinsics: the same operations as sx_family_fast and sx_derivative_fast
- * in elu_family.h, in the same order and without FMA, so that every lane
- * computes the same bits as the scalar source.  Written out because the
- * table lookup is two loads (SSE2), a gather (AVX2) or two in-register
- * permutes (AVX-512,
- * the 32 entries in four zmm registers), which compilers do not choose by
- * themselves for this loop.
+ * written with intrinsics: the same operations as sx_family_fast and
+ * sx_derivative_fast in elu_family.h, in the same order and without FMA, so
+ * that every lane computes the same bits as the scalar source.  Written out
+ * because the table lookup is two loads (SSE2), a gather (AVX2) or two
+ * in-register permutes (AVX-512, the 32 entries in four zmm registers),
+ * which compilers do not choose by themselves for this loop.
  *
  * A group of lanes whose rounding test fails (about one element in 2^19) is
- * finished one element at a time through the per-element functions, from
- * the inputs still in a register, so the loops also work in place.
+ * finished one element at a time through the per-element functions.  The
+ * inputs come through a block on the stack (SX_BLOCKED), which the outputs
+ * never overwrite, so the loops also work in place.
  */
 #ifndef SELU_XP_LOOPS_X86_H
 #define SELU_XP_LOOPS_X86_H
@@ -27,7 +26,9 @@
  * elements at a time: an input and an output at the same offset in their
  * pages (np.empty_like of a large array, or in place) otherwise make the
  * loads wait on the stores before them (the addresses agree in their low 12
- * bits), at 2.5 times the time per element on large arrays. */
+ * bits), at 2.5 times the time per element on large arrays.  The block
+ * loops (sx_block32_*) are called only from here: their rare per-element
+ * pass reads x after writing y, which the stack copy makes safe. */
 #define SX_IN_BLOCK 1024
 #define SX_BLOCKED(LOOP)                                                      \
     float in[SX_IN_BLOCK];                                                    \
@@ -114,9 +115,7 @@ SX_FN void sx_block32_sse2(const float *x, float *y, npy_intp n, int derivative,
         __m128d b = sx_fast_sse2(_mm_cvtps_pd(_mm_movehl_ps(in, in)), derivative, c, &h1);
         _mm_storeu_ps(y + i, _mm_movelh_ps(_mm_cvtpd_ps(a), _mm_cvtpd_ps(b)));
         if (h0 | h1) {
-            float lanes[4];
-            _mm_storeu_ps(lanes, in);
-            sx_fix32(lanes, y + i, h0 | h1 << 2, derivative, c);
+            sx_fix32(x + i, y + i, h0 | h1 << 2, derivative, c);
         }
     }
     for (; i < n; i++) {
@@ -188,9 +187,7 @@ sx_block32_avx2(const float *x, float *y, npy_intp n, int derivative,
                                  derivative, c, &h1);
         _mm256_storeu_ps(y + i, _mm256_set_m128(_mm256_cvtpd_ps(b), _mm256_cvtpd_ps(a)));
         if (h0 | h1) {
-            float lanes[8];
-            _mm256_storeu_ps(lanes, in);
-            sx_fix32(lanes, y + i, h0 | h1 << 4, derivative, c);
+            sx_fix32(x + i, y + i, h0 | h1 << 4, derivative, c);
         }
     }
     for (; i < n; i++) {
@@ -274,9 +271,7 @@ sx_block32_avx512(const float *x, float *y, npy_intp n, int derivative,
         _mm256_storeu_ps(y + i, _mm512_cvtpd_ps(a));
         _mm256_storeu_ps(y + i + 8, _mm512_cvtpd_ps(b));
         if (h0 | h1) {
-            float lanes[16];
-            _mm512_storeu_ps(lanes, in);
-            sx_fix32(lanes, y + i, (unsigned)h0 | (unsigned)h1 << 8, derivative, c);
+            sx_fix32(x + i, y + i, (unsigned)h0 | (unsigned)h1 << 8, derivative, c);
         }
     }
     for (; i < n; i++) {
