@@ -18,6 +18,7 @@ import pytest
 import selu_xp
 from benchmarks import rounding
 from selu_xp._backends import numpy as numpy_backend
+from selu_xp._constants import SELU_SCALE, SELU_SCALE_ALPHA
 
 from ._reference import max_ulp
 
@@ -404,6 +405,60 @@ def test_the_derived_polynomial_and_bound_hold() -> None:
     bound = derive.fast_error_bound(error)
     assert bound < derive.rounding_test_width(bound) / 2
     assert h >= float(mpmath.log(2) / 64) * (1 + 2.0**-40)
+    # The careful (float64) polynomial, and its bounds within 0.55 ulp.
+    careful, careful_error = derive.careful_coefficients()
+    worst = 0.0
+    for r in rng.uniform(-h, h, 2000):
+        rr = mpmath.mpf(float(r))
+        q = mpmath.mpf(0)
+        for c in reversed(careful):
+            q = mpmath.mpf(c) + rr * q
+        p = rr + rr * rr / 2 + rr**3 * q
+        worst = max(worst, float(abs((p - mpmath.expm1(rr)) / mpmath.expm1(rr))))
+    assert worst <= careful_error < 2.0**-64
+    assert all(b < 0.05 * 2.0**-53 for b in derive.careful_error_bounds(careful_error))
+    for j, lo in enumerate(derive.table_lo()):
+        exact = mpmath.mpf(2) ** (mpmath.mpf(j) / 32)
+        assert abs(mpmath.mpf(derive.table()[j]) + lo - exact) <= exact * 2.0**-105
+
+
+def _significant_bits(v: float) -> int:
+    """How many bits the significand of `v` needs."""
+    m, _ = np.frexp(v)
+    bits = 0
+    while m != int(m):
+        m *= 2
+        bits += 1
+    return bits
+
+
+@pytest.mark.parametrize(
+    ("neg_hi", "neg_lo"),
+    [
+        numpy_backend.kernel_coefficients(SELU_SCALE, SELU_SCALE_ALPHA)[2:],  # type: ignore[index]
+        (1.0, 0.0),
+        (-0.7, 0.0),
+        (2.0**-20, 0.0),
+        (1.1 * 2.0**19, 2.0**-40),
+    ],
+)
+def test_the_float64_table_holds_the_coefficient(neg_hi: float, neg_lo: float) -> None:
+    """The float64 path's table: entry 0 is the coefficient itself (n1, n2),
+    each entry is neg 2^(j/32) 2^200 within 2^-77 with a 26-bit high part,
+    and no entry times 2^-1 exceeds n1 (the fast two-sum's condition)."""
+    import mpmath
+
+    mpmath.mp.dps = 50
+    n1, n2, hi, lo = _ufunc.fold(neg_hi, neg_lo)
+    neg = (mpmath.mpf(neg_hi) + mpmath.mpf(neg_lo)) * mpmath.mpf(2) ** 200
+    assert abs(mpmath.mpf(n1) + n2 - neg) <= abs(neg) * 2.0**-80
+    assert _significant_bits(n1) <= 26
+    assert (hi[0], lo[0]) == (n1, n2)
+    for j in range(32):
+        exact = (mpmath.mpf(n1) + n2) * mpmath.mpf(2) ** (mpmath.mpf(j) / 32)
+        assert abs(mpmath.mpf(hi[j]) + lo[j] - exact) <= abs(exact) * 2.0**-77
+        assert _significant_bits(hi[j]) <= 26
+        assert abs(hi[j]) / 2 < abs(n1)
 
 
 _CUDA_TEST = """
@@ -417,7 +472,7 @@ extern "C" __global__ void f32(const float *x, float *y, int n, sx_coef c)
 extern "C" __global__ void f64(const double *x, double *y, int n, sx_coef c)
 {{
     int i = blockIdx.x * blockDim.x + threadIdx.x;
-    if (i < n) y[i] = sx_family_f64(x[i], &c) + sx_derivative_f64(x[i], &c);
+    if (i < n) y[i] = sx_family_f64(x[i], 0, &c) + sx_derivative_f64(x[i], 0, &c);
 }}
 extern "C" __global__ void f16(const float *x, double *y, int n, sx_coef c)
 {{

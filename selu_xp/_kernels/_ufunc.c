@@ -29,7 +29,8 @@
 #define SX_BLOCK 512
 
 typedef void (*sx_loop32)(const float *, float *, npy_intp, const sx_coef *);
-typedef void (*sx_loop64)(const double *, double *, npy_intp, const sx_coef *);
+typedef void (*sx_loop64)(const double *, double *, npy_intp, const sx_coef *,
+                          const sx_fold *);
 
 #define SX_MIN(a, b) ((a) < (b) ? (a) : (b))
 
@@ -63,12 +64,13 @@ typedef void (*sx_loop64)(const double *, double *, npy_intp, const sx_coef *);
 /* A contiguous float64 loop. */
 #define SX_LOOP64(NAME, ATTR, ELEMENT)                                        \
     ATTR static void NAME(const double *x, double *y, npy_intp n,             \
-                          const sx_coef *cp)                                  \
+                          const sx_coef *cp, const sx_fold *fp)               \
     {                                                                         \
         const sx_coef cc = *cp, *c = &cc;                                     \
+        const sx_fold ff = *fp, *f = &ff;                                     \
         npy_intp i;                                                           \
         for (i = 0; i < n; i++) {                                             \
-            y[i] = ELEMENT(x[i], c);                                          \
+            y[i] = ELEMENT(x[i], f, c);                                       \
         }                                                                     \
     }
 
@@ -87,6 +89,10 @@ typedef void (*sx_loop64)(const double *, double *, npy_intp, const sx_coef *);
 /* The explicit float32 loops of loops_x86.h, and float64 loops compiled
  * from the scalar source with the level's target attribute. */
 #define SX_LOOPS_X86(LEVEL, ATTR)                                             \
+    SX_LOOPS32_X86(LEVEL, ATTR)                                               \
+    SX_LOOP64(family64_##LEVEL, ATTR, sx_family_f64)                          \
+    SX_LOOP64(derivative64_##LEVEL, ATTR, sx_derivative_f64)
+#define SX_LOOPS32_X86(LEVEL, ATTR)                                           \
     ATTR static void family32_##LEVEL(const float *x, float *y, npy_intp n,   \
                                       const sx_coef *c)                       \
     {                                                                         \
@@ -96,15 +102,28 @@ typedef void (*sx_loop64)(const double *, double *, npy_intp, const sx_coef *);
                                           npy_intp n, const sx_coef *c)       \
     {                                                                         \
         sx_loop32_##LEVEL(x, y, n, 1, c);                                     \
+    }
+/* The explicit float64 loops of loops_x86.h. */
+#define SX_LOOPS64_X86(LEVEL, ATTR)                                           \
+    ATTR static void family64_##LEVEL(const double *x, double *y, npy_intp n, \
+                                      const sx_coef *c, const sx_fold *f)     \
+    {                                                                         \
+        sx_loop64_##LEVEL(x, y, n, 0, c, f);                                  \
     }                                                                         \
-    SX_LOOP64(family64_##LEVEL, ATTR, sx_family_f64)                          \
-    SX_LOOP64(derivative64_##LEVEL, ATTR, sx_derivative_f64)
+    ATTR static void derivative64_##LEVEL(const double *x, double *y,         \
+                                          npy_intp n, const sx_coef *c,       \
+                                          const sx_fold *f)                   \
+    {                                                                         \
+        sx_loop64_##LEVEL(x, y, n, 1, c, f);                                  \
+    }
 #endif
 
 #ifdef SX_X86
 SX_LOOPS_X86(baseline, )
-SX_LOOPS_X86(avx2, SX_AVX2)
-SX_LOOPS_X86(avx512, SX_AVX512)
+SX_LOOPS32_X86(avx2, SX_AVX2)
+SX_LOOPS64_X86(avx2, SX_AVX2)
+SX_LOOPS32_X86(avx512, SX_AVX512)
+SX_LOOPS64_X86(avx512, SX_AVX512)
 #else
 SX_LOOPS(baseline, )
 #endif
@@ -201,6 +220,7 @@ sx_double_to_half(double d)
 typedef struct {
     void *data[3];
     sx_coef coef;
+    sx_fold fold; /* the float64 path's table, built once */
     int derivative;
 } sx_ufunc_data;
 
@@ -277,7 +297,7 @@ sx_task_f64(void *arg, npy_intp lo, npy_intp hi)
 {
     const sx_job *j = (const sx_job *)arg;
     j->loop64((const double *)j->in + lo, (double *)j->out + lo, hi - lo,
-              &j->d->coef);
+              &j->d->coef, &j->d->fold);
 }
 
 static void
@@ -297,6 +317,10 @@ sx_loop_f16(char **args, npy_intp const *dimensions, npy_intp const *steps,
 
 /* The float32 and float64 ufunc loops: the level's contiguous loop, or a
  * strided one over the per-element functions. */
+#define SX_FAMILY32(x, d) sx_family_f32(x, &(d)->coef)
+#define SX_DERIVATIVE32(x, d) sx_derivative_f32(x, &(d)->coef)
+#define SX_FAMILY64(x, d) sx_family_f64(x, &(d)->fold, &(d)->coef)
+#define SX_DERIVATIVE64(x, d) sx_derivative_f64(x, &(d)->fold, &(d)->coef)
 #define SX_UFUNC_LOOP(NAME, T, BITS)                                          \
     static void NAME(char **args, npy_intp const *dimensions,                 \
                      npy_intp const *steps, void *data)                       \
@@ -313,8 +337,8 @@ sx_loop_f16(char **args, npy_intp const *dimensions, npy_intp const *steps,
         else {                                                                \
             for (i = 0; i < n; i++, in += steps[0], out += steps[1]) {        \
                 *(T *)out = d->derivative                                     \
-                                ? sx_derivative_f##BITS(*(T *)in, &d->coef)   \
-                                : sx_family_f##BITS(*(T *)in, &d->coef);      \
+                                ? SX_DERIVATIVE##BITS(*(T *)in, d)            \
+                                : SX_FAMILY##BITS(*(T *)in, d);               \
             }                                                                 \
         }                                                                     \
         feclearexcept(FE_ALL_EXCEPT);                                         \
@@ -358,6 +382,7 @@ sx_make_ufunc(PyObject *NPY_UNUSED(self), PyObject *args)
     d->coef.pos_lo = pos_lo;
     d->coef.neg_hi = neg_hi;
     d->coef.neg_lo = neg_lo;
+    sx_fold_init(&d->coef, &d->fold);
     d->derivative = derivative;
     d->data[0] = d->data[1] = d->data[2] = d;
     text = (char *)(d + 1);
@@ -486,6 +511,39 @@ sx_hard_cases(PyObject *NPY_UNUSED(self), PyObject *NPY_UNUSED(args))
 #endif
 }
 
+static PyObject *
+sx_get_fold(PyObject *NPY_UNUSED(self), PyObject *args)
+{
+    sx_coef c = {0.0, 0.0, 0.0, 0.0};
+    sx_fold f;
+    PyObject *hi, *lo;
+    int j;
+    if (!PyArg_ParseTuple(args, "dd", &c.neg_hi, &c.neg_lo)) {
+        return NULL;
+    }
+    sx_fold_init(&c, &f);
+    hi = PyTuple_New(32);
+    lo = PyTuple_New(32);
+    if (hi == NULL || lo == NULL) {
+        Py_XDECREF(hi);
+        Py_XDECREF(lo);
+        return NULL;
+    }
+    for (j = 0; j < 32; j++) {
+        PyObject *h = PyFloat_FromDouble(f.hi[j]), *l = PyFloat_FromDouble(f.lo[j]);
+        if (h == NULL || l == NULL) {
+            Py_XDECREF(h);
+            Py_XDECREF(l);
+            Py_DECREF(hi);
+            Py_DECREF(lo);
+            return NULL;
+        }
+        PyTuple_SET_ITEM(hi, j, h);
+        PyTuple_SET_ITEM(lo, j, l);
+    }
+    return Py_BuildValue("(ddNN)", f.n1, f.n2, hi, lo);
+}
+
 static PyMethodDef sx_methods[] = {
     {"make_ufunc", sx_make_ufunc, METH_VARARGS,
      "make_ufunc(name, derivative, pos_hi, pos_lo, neg_hi, neg_lo, doc='')"},
@@ -507,6 +565,9 @@ static PyMethodDef sx_methods[] = {
     {"hard_cases", sx_hard_cases, METH_NOARGS,
      "Float32 elements the contiguous x86 loops sent to the exact "
      "evaluation so far (None elsewhere)."},
+    {"fold", sx_get_fold, METH_VARARGS,
+     "fold(neg_hi, neg_lo) -> (n1, n2, hi, lo): the float64 path's table of "
+     "the coefficient (for the tests)."},
     {"pool_stats", sx_get_pool_stats, METH_NOARGS,
      "(worker threads started, parts they computed): for the tests."},
     {NULL, NULL, 0, NULL},

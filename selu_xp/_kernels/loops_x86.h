@@ -286,4 +286,317 @@ sx_loop32_avx512(const float *x, float *y, npy_intp n, int derivative,
     SX_BLOCKED(sx_block32_avx512);
 }
 
+/* ---- AVX-512 float64: eight doubles per vector --------------------------- */
+
+/* The folded table of the float64 path in registers: 32 entries of hi and of
+ * lo in four zmm registers each, looked up by two in-register permutes and
+ * a blend on bit 4 of the index (as for float32). */
+typedef struct {
+    __m512d hi[4], lo[4];
+    __m512d n1, n2;
+} sx_fold512;
+
+SX_AVX512 static inline void
+sx_fold512_load(const sx_fold *f, sx_fold512 *v)
+{
+    int k;
+    for (k = 0; k < 4; k++) {
+        v->hi[k] = _mm512_loadu_pd(f->hi + 8 * k);
+        v->lo[k] = _mm512_loadu_pd(f->lo + 8 * k);
+    }
+    v->n1 = _mm512_set1_pd(f->n1);
+    v->n2 = _mm512_set1_pd(f->n2);
+}
+
+SX_AVX512 static inline __m512d
+sx_lookup512(const __m512d *tab, __m512i ti)
+{
+    __mmask8 upper = _mm512_test_epi64_mask(ti, _mm512_set1_epi64(16));
+    return _mm512_mask_blend_pd(upper, _mm512_permutex2var_pd(tab[0], ti, tab[1]),
+                                _mm512_permutex2var_pd(tab[2], ti, tab[3]));
+}
+
+/* sx_left: the smaller of the bits. */
+SX_AVX512 static inline __m512d
+sx_left512(__m512d x, double lowest)
+{
+    return _mm512_castsi512_pd(_mm512_min_epu64(
+        _mm512_castpd_si512(x), _mm512_set1_epi64((long long)sx_bits(lowest))));
+}
+
+/* sx_careful_rest */
+SX_AVX512 static inline __m512d
+sx_rest512(__m512d r)
+{
+    __m512d r2 = _mm512_mul_pd(r, r);
+    __m512d q = _mm512_add_pd(_mm512_set1_pd(SX_D6),
+                              _mm512_mul_pd(r, _mm512_set1_pd(SX_D7)));
+    q = _mm512_add_pd(_mm512_set1_pd(SX_D5), _mm512_mul_pd(r, q));
+    q = _mm512_add_pd(_mm512_set1_pd(SX_D4), _mm512_mul_pd(r, q));
+    q = _mm512_add_pd(_mm512_set1_pd(SX_D3), _mm512_mul_pd(r, q));
+    return _mm512_add_pd(_mm512_mul_pd(r2, _mm512_set1_pd(0.5)),
+                         _mm512_mul_pd(_mm512_mul_pd(r2, r), q));
+}
+
+/* sx_family_f64, operation for operation. */
+SX_AVX512 static inline __m512d
+sx_family64_avx512(__m512d x, const sx_coef *c, const sx_fold512 *v)
+{
+    const __m512d shifter = _mm512_set1_pd(SX_SHIFTER), one = _mm512_set1_pd(1.0);
+    const __m512i one_bits = _mm512_castpd_si512(one);
+    __m512d xs = sx_left512(x, -60.0);
+    /* sx_neg_expm1_careful */
+    __m512d t = _mm512_add_pd(_mm512_mul_pd(xs, _mm512_set1_pd(SX_INV_STEP)), shifter);
+    __m512d kd = _mm512_sub_pd(t, shifter);
+    __m512i ti = _mm512_castpd_si512(t);
+    __m512d a = _mm512_sub_pd(xs, _mm512_mul_pd(kd, _mm512_set1_pd(SX_STEP_HI)));
+    __m512d b = _mm512_mul_pd(kd, _mm512_set1_pd(SX_STEP_LO));
+    __m512d rest = sx_rest512(a), p = _mm512_add_pd(a, rest);
+    __m512d pl = _mm512_sub_pd(_mm512_sub_pd(rest, _mm512_sub_pd(p, a)),
+                               _mm512_mul_pd(b, _mm512_add_pd(one, p)));
+    __m512d scale = _mm512_castsi512_pd(_mm512_add_epi64(
+        _mm512_slli_epi64(_mm512_andnot_si512(_mm512_set1_epi64(31), ti), 47),
+        one_bits));
+    __m512d hi = _mm512_mul_pd(sx_lookup512(v->hi, ti), scale);
+    __m512d lo = _mm512_mul_pd(sx_lookup512(v->lo, ti), scale);
+    __m512d ah = _mm512_sub_pd(hi, v->n1);
+    __m512d al = _mm512_sub_pd(hi, _mm512_add_pd(ah, v->n1));
+    __m512d cs = _mm512_mul_pd(_mm512_set1_pd(SX_SPLITTER), p);
+    __m512d ph = _mm512_sub_pd(cs, _mm512_sub_pd(cs, p));
+    __m512d bh = _mm512_mul_pd(hi, ph);
+    __m512d ch = _mm512_mul_pd(hi, _mm512_sub_pd(p, ph));
+    __m512d fh = _mm512_add_pd(ah, bh);
+    __m512d fl = _mm512_sub_pd(bh, _mm512_sub_pd(fh, ah));
+    __m512d y = _mm512_add_pd(
+        fh, _mm512_add_pd(
+                _mm512_add_pd(_mm512_add_pd(fl, ch),
+                              _mm512_add_pd(al, _mm512_sub_pd(lo, v->n2))),
+                _mm512_add_pd(_mm512_mul_pd(hi, pl), _mm512_mul_pd(lo, p))));
+    y = _mm512_mul_pd(y, _mm512_set1_pd(SX_DOWN));
+    /* sx_family_select */
+    y = _mm512_mask_mul_pd(y, _mm512_cmp_pd_mask(x, _mm512_setzero_pd(), _CMP_GT_OQ),
+                           _mm512_set1_pd(c->pos_hi), x);
+    y = _mm512_mask_mul_pd(y, _mm512_cmp_pd_mask(x, _mm512_setzero_pd(), _CMP_EQ_OQ),
+                           _mm512_set1_pd(c->neg_hi), x);
+    return _mm512_mask_add_pd(y, _mm512_cmp_pd_mask(x, x, _CMP_UNORD_Q), x, x);
+}
+
+/* sx_derivative_f64, operation for operation. */
+SX_AVX512 static inline __m512d
+sx_derivative64_avx512(__m512d x, const sx_coef *c, const sx_fold512 *v)
+{
+    const __m512d shifter = _mm512_set1_pd(SX_SHIFTER), one = _mm512_set1_pd(1.0);
+    const __m512i one_bits = _mm512_castpd_si512(one);
+    __m512d m = sx_left512(x, -760.0);
+    __m512d t = _mm512_add_pd(_mm512_mul_pd(m, _mm512_set1_pd(SX_INV_STEP)), shifter);
+    __m512d kd = _mm512_sub_pd(t, shifter);
+    __m512i ti = _mm512_castpd_si512(t);
+    __m512d r = _mm512_sub_pd(
+        _mm512_sub_pd(m, _mm512_mul_pd(kd, _mm512_set1_pd(SX_STEP64_HI))),
+        _mm512_mul_pd(kd, _mm512_set1_pd(SX_STEP64_LO)));
+    __m512d p = _mm512_add_pd(r, sx_rest512(r));
+    __m512d hi = sx_lookup512(v->hi, ti), lo = sx_lookup512(v->lo, ti), y;
+    __m512i half = _mm512_slli_epi64(
+        _mm512_sub_epi64(_mm512_castpd_si512(_mm512_add_pd(
+                             _mm512_mul_pd(kd, _mm512_set1_pd(1.0 / 64.0)), shifter)),
+                         _mm512_castpd_si512(shifter)),
+        52);
+    __m512d e1 = _mm512_castsi512_pd(_mm512_add_epi64(
+        _mm512_sub_epi64(
+            _mm512_slli_epi64(_mm512_andnot_si512(_mm512_set1_epi64(31), ti), 47),
+            half),
+        one_bits));
+    __m512d e2 = _mm512_castsi512_pd(
+        _mm512_add_epi64(half, _mm512_set1_epi64((long long)sx_bits(SX_DOWN))));
+    y = _mm512_add_pd(hi, _mm512_add_pd(_mm512_mul_pd(hi, p),
+                                        _mm512_mul_pd(lo, _mm512_add_pd(one, p))));
+    y = _mm512_mul_pd(_mm512_mul_pd(y, e1), e2);
+    y = _mm512_mask_blend_pd(_mm512_cmp_pd_mask(x, _mm512_setzero_pd(), _CMP_GT_OQ),
+                             y, _mm512_set1_pd(c->pos_hi));
+    return _mm512_mask_add_pd(y, _mm512_cmp_pd_mask(x, x, _CMP_UNORD_Q), x, x);
+}
+
+SX_AVX512 static inline void
+sx_block64_avx512(const double *x, double *y, npy_intp n, int derivative,
+                  const sx_coef *cp, const sx_fold *f)
+{
+    const sx_coef cc = *cp, *c = &cc;
+    sx_fold512 v;
+    npy_intp i = 0;
+    sx_fold512_load(f, &v);
+    if (derivative) {
+        for (; i + 8 <= n; i += 8) {
+            _mm512_storeu_pd(y + i, sx_derivative64_avx512(_mm512_loadu_pd(x + i), c, &v));
+        }
+    }
+    else {
+        for (; i + 8 <= n; i += 8) {
+            _mm512_storeu_pd(y + i, sx_family64_avx512(_mm512_loadu_pd(x + i), c, &v));
+        }
+    }
+    for (; i < n; i++) {
+        y[i] = derivative ? sx_derivative_f64(x[i], f, c) : sx_family_f64(x[i], f, c);
+    }
+}
+
+SX_AVX512 static void
+sx_loop64_avx512(const double *x, double *y, npy_intp n, int derivative,
+                 const sx_coef *c, const sx_fold *f)
+{
+    double in[SX_IN_BLOCK];
+    npy_intp s, m;
+    for (s = 0; s < n; s += SX_IN_BLOCK) {
+        m = n - s < SX_IN_BLOCK ? n - s : SX_IN_BLOCK;
+        memcpy(in, x + s, (size_t)m * sizeof(double));
+        sx_block64_avx512(in, y + s, m, derivative, c, f);
+    }
+}
+
+/* ---- AVX2 float64: four doubles per vector ------------------------------- */
+
+SX_AVX2 static inline __m256d
+sx_lookup256(const double *tab, __m256i ti)
+{
+    return _mm256_i64gather_pd(tab, _mm256_and_si256(ti, _mm256_set1_epi64x(31)), 8);
+}
+
+/* sx_left for every x but NaN, which the callers replace: x itself, or
+ * `lowest` below it. */
+SX_AVX2 static inline __m256d
+sx_left256(__m256d x, double lowest)
+{
+    return _mm256_max_pd(x, _mm256_set1_pd(lowest));
+}
+
+SX_AVX2 static inline __m256d
+sx_rest256(__m256d r)
+{
+    __m256d r2 = _mm256_mul_pd(r, r);
+    __m256d q = _mm256_add_pd(_mm256_set1_pd(SX_D6),
+                              _mm256_mul_pd(r, _mm256_set1_pd(SX_D7)));
+    q = _mm256_add_pd(_mm256_set1_pd(SX_D5), _mm256_mul_pd(r, q));
+    q = _mm256_add_pd(_mm256_set1_pd(SX_D4), _mm256_mul_pd(r, q));
+    q = _mm256_add_pd(_mm256_set1_pd(SX_D3), _mm256_mul_pd(r, q));
+    return _mm256_add_pd(_mm256_mul_pd(r2, _mm256_set1_pd(0.5)),
+                         _mm256_mul_pd(_mm256_mul_pd(r2, r), q));
+}
+
+/* pos * x for x > 0, neg * x at 0, x + x for NaN, else y. */
+SX_AVX2 static inline __m256d
+sx_select256(__m256d x, __m256d y, const sx_coef *c)
+{
+    const __m256d zero = _mm256_setzero_pd();
+    y = _mm256_blendv_pd(y, _mm256_mul_pd(_mm256_set1_pd(c->pos_hi), x),
+                         _mm256_cmp_pd(x, zero, _CMP_GT_OQ));
+    y = _mm256_blendv_pd(y, _mm256_mul_pd(_mm256_set1_pd(c->neg_hi), x),
+                         _mm256_cmp_pd(x, zero, _CMP_EQ_OQ));
+    return _mm256_blendv_pd(y, _mm256_add_pd(x, x), _mm256_cmp_pd(x, x, _CMP_UNORD_Q));
+}
+
+SX_AVX2 static inline __m256d
+sx_family64_avx2(__m256d x, const sx_coef *c, const sx_fold *f)
+{
+    const __m256d shifter = _mm256_set1_pd(SX_SHIFTER), one = _mm256_set1_pd(1.0);
+    const __m256i one_bits = _mm256_castpd_si256(one);
+    const __m256d n1 = _mm256_set1_pd(f->n1);
+    __m256d xs = sx_left256(x, -60.0);
+    __m256d t = _mm256_add_pd(_mm256_mul_pd(xs, _mm256_set1_pd(SX_INV_STEP)), shifter);
+    __m256d kd = _mm256_sub_pd(t, shifter);
+    __m256i ti = _mm256_castpd_si256(t);
+    __m256d a = _mm256_sub_pd(xs, _mm256_mul_pd(kd, _mm256_set1_pd(SX_STEP_HI)));
+    __m256d b = _mm256_mul_pd(kd, _mm256_set1_pd(SX_STEP_LO));
+    __m256d rest = sx_rest256(a), p = _mm256_add_pd(a, rest);
+    __m256d pl = _mm256_sub_pd(_mm256_sub_pd(rest, _mm256_sub_pd(p, a)),
+                               _mm256_mul_pd(b, _mm256_add_pd(one, p)));
+    __m256d scale = _mm256_castsi256_pd(_mm256_add_epi64(
+        _mm256_slli_epi64(_mm256_andnot_si256(_mm256_set1_epi64x(31), ti), 47),
+        one_bits));
+    __m256d hi = _mm256_mul_pd(sx_lookup256(f->hi, ti), scale);
+    __m256d lo = _mm256_mul_pd(sx_lookup256(f->lo, ti), scale);
+    __m256d ah = _mm256_sub_pd(hi, n1);
+    __m256d al = _mm256_sub_pd(hi, _mm256_add_pd(ah, n1));
+    __m256d cs = _mm256_mul_pd(_mm256_set1_pd(SX_SPLITTER), p);
+    __m256d ph = _mm256_sub_pd(cs, _mm256_sub_pd(cs, p));
+    __m256d bh = _mm256_mul_pd(hi, ph);
+    __m256d ch = _mm256_mul_pd(hi, _mm256_sub_pd(p, ph));
+    __m256d fh = _mm256_add_pd(ah, bh);
+    __m256d fl = _mm256_sub_pd(bh, _mm256_sub_pd(fh, ah));
+    __m256d y = _mm256_add_pd(
+        fh, _mm256_add_pd(
+                _mm256_add_pd(_mm256_add_pd(fl, ch),
+                              _mm256_add_pd(al, _mm256_sub_pd(lo, _mm256_set1_pd(f->n2)))),
+                _mm256_add_pd(_mm256_mul_pd(hi, pl), _mm256_mul_pd(lo, p))));
+    y = _mm256_mul_pd(y, _mm256_set1_pd(SX_DOWN));
+    return sx_select256(x, y, c);
+}
+
+SX_AVX2 static inline __m256d
+sx_derivative64_avx2(__m256d x, const sx_coef *c, const sx_fold *f)
+{
+    const __m256d shifter = _mm256_set1_pd(SX_SHIFTER), one = _mm256_set1_pd(1.0);
+    const __m256i one_bits = _mm256_castpd_si256(one);
+    __m256d m = sx_left256(x, -760.0);
+    __m256d t = _mm256_add_pd(_mm256_mul_pd(m, _mm256_set1_pd(SX_INV_STEP)), shifter);
+    __m256d kd = _mm256_sub_pd(t, shifter);
+    __m256i ti = _mm256_castpd_si256(t);
+    __m256d r = _mm256_sub_pd(
+        _mm256_sub_pd(m, _mm256_mul_pd(kd, _mm256_set1_pd(SX_STEP64_HI))),
+        _mm256_mul_pd(kd, _mm256_set1_pd(SX_STEP64_LO)));
+    __m256d p = _mm256_add_pd(r, sx_rest256(r));
+    __m256d hi = sx_lookup256(f->hi, ti), lo = sx_lookup256(f->lo, ti), y;
+    __m256i half = _mm256_slli_epi64(
+        _mm256_sub_epi64(_mm256_castpd_si256(_mm256_add_pd(
+                             _mm256_mul_pd(kd, _mm256_set1_pd(1.0 / 64.0)), shifter)),
+                         _mm256_castpd_si256(shifter)),
+        52);
+    __m256d e1 = _mm256_castsi256_pd(_mm256_add_epi64(
+        _mm256_sub_epi64(
+            _mm256_slli_epi64(_mm256_andnot_si256(_mm256_set1_epi64x(31), ti), 47),
+            half),
+        one_bits));
+    __m256d e2 = _mm256_castsi256_pd(
+        _mm256_add_epi64(half, _mm256_set1_epi64x((long long)sx_bits(SX_DOWN))));
+    y = _mm256_add_pd(hi, _mm256_add_pd(_mm256_mul_pd(hi, p),
+                                        _mm256_mul_pd(lo, _mm256_add_pd(one, p))));
+    y = _mm256_mul_pd(_mm256_mul_pd(y, e1), e2);
+    y = _mm256_blendv_pd(y, _mm256_set1_pd(c->pos_hi),
+                         _mm256_cmp_pd(x, _mm256_setzero_pd(), _CMP_GT_OQ));
+    return _mm256_blendv_pd(y, _mm256_add_pd(x, x), _mm256_cmp_pd(x, x, _CMP_UNORD_Q));
+}
+
+SX_AVX2 static inline void
+sx_block64_avx2(const double *x, double *y, npy_intp n, int derivative,
+                const sx_coef *cp, const sx_fold *fp)
+{
+    const sx_coef cc = *cp, *c = &cc;
+    const sx_fold ff = *fp, *f = &ff;
+    npy_intp i = 0;
+    if (derivative) {
+        for (; i + 4 <= n; i += 4) {
+            _mm256_storeu_pd(y + i, sx_derivative64_avx2(_mm256_loadu_pd(x + i), c, f));
+        }
+    }
+    else {
+        for (; i + 4 <= n; i += 4) {
+            _mm256_storeu_pd(y + i, sx_family64_avx2(_mm256_loadu_pd(x + i), c, f));
+        }
+    }
+    for (; i < n; i++) {
+        y[i] = derivative ? sx_derivative_f64(x[i], f, c) : sx_family_f64(x[i], f, c);
+    }
+}
+
+SX_AVX2 static void
+sx_loop64_avx2(const double *x, double *y, npy_intp n, int derivative,
+               const sx_coef *c, const sx_fold *f)
+{
+    double in[SX_IN_BLOCK];
+    npy_intp s, m;
+    for (s = 0; s < n; s += SX_IN_BLOCK) {
+        m = n - s < SX_IN_BLOCK ? n - s : SX_IN_BLOCK;
+        memcpy(in, x + s, (size_t)m * sizeof(double));
+        sx_block64_avx2(in, y + s, m, derivative, c, f);
+    }
+}
+
 #endif /* SELU_XP_LOOPS_X86_H */
