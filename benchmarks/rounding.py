@@ -316,16 +316,14 @@ def _float16() -> dict[str, Any]:
 
 def float64_inputs(n: int, seed: int = 0) -> np.ndarray:
     """`n` float64 inputs for the level comparison, a fifth of each kind:
-    random bit patterns; uniform on [-800, 10]; near the reduction's
-    half-way points k ln2/2 and ln2/64 steps; near the clamps, 0 and the
-    infinities; tiny magnitudes (subnormal to 2^-30)."""
+    random bit patterns; uniform on [-800, 10]; near the reduction's steps
+    k ln2/32 and its half-way points (k + 1/2) ln2/32, half each; near the
+    clamps, 0 and the infinities; tiny magnitudes (subnormal to 2^-30)."""
     rng = np.random.default_rng(seed)
     m = n // 5
     ln2 = np.log(2.0)
-    halfway = (rng.integers(-1100, 2, m) + 0.5) * ln2 / 2
-    steps = (rng.integers(-70000, 2, m) + 0.5) * ln2 / 64
-    near = np.concatenate([halfway, steps])[:m]
-    near *= 1 + rng.integers(-64, 65, m) * 2.0**-52
+    k = rng.integers(-35200, 2, m) + (rng.random(m) < 0.5) * 0.5
+    near = k * (ln2 / 32) * (1 + rng.integers(-64, 65, m) * 2.0**-52)
     clamps = np.array([-60.0, -110.0, -130.0, -190.0, -760.0, 0.0, -np.inf, np.inf])
     around = rng.choice(clamps, m) * (1 + rng.integers(-64, 65, m) * 2.0**-52)
     tiny = -np.ldexp(rng.random(m), rng.integers(-1075, -30, m))

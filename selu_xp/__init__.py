@@ -11,6 +11,7 @@ from ._dispatch import force_generic
 from ._dropout import alpha_dropout
 from ._initializers import lecun_normal
 from ._parameters import selu_parameters
+from ._threadpoolctl import install as _install_threadpoolctl
 from ._threads import get_num_threads, num_threads, set_num_threads
 
 __all__ = [
@@ -31,3 +32,5 @@ __all__ = [
 ]
 
 __version__ = "0.1.0"
+
+_install_threadpoolctl()

@@ -3,7 +3,8 @@
 The kernel splits a contiguous array of ``_ufunc.parallel_min()`` elements or
 more over a persistent pool of threads inside the extension.  The count
 starts from the environment variable ``SELU_XP_NUM_THREADS``, else the CPUs
-this process may run on.
+this process may run on.  threadpoolctl sees the pool too
+(``_threadpoolctl.py``).
 """
 
 from __future__ import annotations
@@ -88,7 +89,7 @@ def set_num_threads(n: int) -> int:
     global _count
     n = _check(n)
     with _LOCK:
-        previous, _count = _count, n
+        previous, _count = get_num_threads(), n
         module = kernel_module()
         if module is not None:
             module.set_num_threads(n)
@@ -117,7 +118,9 @@ def get_num_threads() -> int:
     >>> selu_xp.get_num_threads() >= 1
     True
     """
-    return _count
+    module = kernel_module()
+    # The kernel's own count, which threadpoolctl may also have set.
+    return _count if module is None else int(module.get_num_threads())
 
 
 @contextlib.contextmanager

@@ -278,6 +278,46 @@ def test_thread_count_from_the_environment(value: str, expected: str) -> None:
     assert got == (cpus if expected == "cpus" else expected), run.stderr
 
 
+_THREADPOOLCTL = """
+import sys
+order = sys.argv[1].split(",")
+for name in order:
+    __import__(name)
+import selu_xp, threadpoolctl
+(entry,) = [i for i in threadpoolctl.threadpool_info() if i["user_api"] == "selu_xp"]
+assert entry["internal_api"] == "selu_xp" and entry["version"] == selu_xp.__version__
+assert entry["num_threads"] == selu_xp.get_num_threads() == 3, entry
+with threadpoolctl.threadpool_limits(limits=1):
+    assert selu_xp.get_num_threads() == 1
+with threadpoolctl.threadpool_limits(limits=2, user_api="blas"):
+    assert selu_xp.get_num_threads() == 3
+with threadpoolctl.threadpool_limits(limits={"selu_xp": 2}):
+    assert selu_xp.get_num_threads() == 2
+    with selu_xp.num_threads(1):
+        assert selu_xp.get_num_threads() == 1
+    assert selu_xp.get_num_threads() == 2
+assert selu_xp.get_num_threads() == 3
+print("ok")
+"""
+
+
+@pytest.mark.parametrize("order", ["selu_xp,threadpoolctl", "threadpoolctl,selu_xp"])
+def test_threadpoolctl_sees_and_limits_the_pool(order: str) -> None:
+    """threadpoolctl lists the kernel's pool and its limits set the count,
+    whichever of the two is imported first."""
+    env = {**os.environ, "SELU_XP_NUM_THREADS": "3"}
+    result = subprocess.run(
+        [sys.executable, "-c", _THREADPOOLCTL, order],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=ROOT,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "ok"
+
+
 @pytest.mark.skipif(not hasattr(os, "fork"), reason="no fork on this platform")
 def test_threads_work_in_a_forked_child() -> None:
     x = np.linspace(-5, 5, numpy_backend.PARALLEL_MIN * 4, dtype=np.float32)
@@ -546,6 +586,13 @@ def test_float64_inputs_cover_the_hard_regions() -> None:
     assert np.isinf(x).any()
     assert (np.abs(x[np.isfinite(x)]) < 2.0**-1000).any()  # subnormal
     assert np.isin([-60.0, -110.0, -130.0, -760.0], x).all()
+    # The reduction's steps and half-way points, down to the derivative's
+    # clamp: x 32/ln2 within 2^-40 of an integer or of a half-integer.
+    k = x[np.isfinite(x) & (x < -0.01) & (x > -760.0)] * (32 / np.log(2.0))
+    near = np.abs(k * 2 - np.round(k * 2)) < 2.0**-30
+    assert near.sum() > 5_000
+    assert (k[near] < -30_000).any()
+    assert (np.abs(np.round(k[near] * 2) % 2) == 1).sum() > 2_000  # half-way
 
 
 def test_the_documented_split_threshold_is_the_kernels() -> None:

@@ -452,6 +452,31 @@ sx_set_level(PyObject *NPY_UNUSED(self), PyObject *args)
     return NULL;
 }
 
+/* The thread count for threadpoolctl, which finds a library by its file
+ * name and these symbols and calls them through ctypes
+ * (selu_xp/_threadpoolctl.py).  Out-of-range counts are clamped. */
+#ifdef _WIN32
+#define SX_EXPORT __declspec(dllexport)
+#else
+#define SX_EXPORT __attribute__((visibility("default")))
+#endif
+SX_EXPORT int selu_xp_get_num_threads(void);
+SX_EXPORT int selu_xp_set_num_threads(int n);
+
+SX_EXPORT int
+selu_xp_get_num_threads(void)
+{
+    return sx_threads;
+}
+
+SX_EXPORT int
+selu_xp_set_num_threads(int n)
+{
+    int previous = sx_threads;
+    sx_threads = n < 1 ? 1 : n > SX_MAX_THREADS ? SX_MAX_THREADS : n;
+    return previous;
+}
+
 static PyObject *
 sx_set_num_threads(PyObject *NPY_UNUSED(self), PyObject *args)
 {
