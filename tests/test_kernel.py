@@ -278,6 +278,26 @@ def test_thread_count_from_the_environment(value: str, expected: str) -> None:
     assert got == (cpus if expected == "cpus" else expected), run.stderr
 
 
+def test_the_first_call_takes_the_quick_entry() -> None:
+    """A process's first call on an ndarray goes straight to the kernel: it
+    does not import array-api-compat's NumPy namespace, whose first import
+    loads every lazy NumPy submodule (the slow first call)."""
+    code = (
+        "import sys, numpy as np, selu_xp\n"
+        "y = selu_xp.selu(np.linspace(-1, 1, 10**5, dtype=np.float32))\n"
+        "print('array_api_compat.numpy' in sys.modules, 'numpy.f2py' in sys.modules)"
+    )
+    run = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        check=False,
+    )
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.split() == ["False", "False"]
+
+
 _THREADPOOLCTL = """
 import sys
 order = sys.argv[1].split(",")

@@ -71,15 +71,34 @@ def lookup(x: Array, xp: Namespace) -> FastPath | None:
     module = _module(xp)
     path = None
     if module is not None:
-        quick = getattr(module, "quick", None)
-        quick_out = getattr(module, "quick_out", None)
-        if quick is not None and kind is not module.quick_type():
+        path = _path_of(module)
+        if path.quick is not None and kind is not module.quick_type():
             # subclasses (torch.nn.Parameter, ...) go the long way
-            quick = quick_out = None
-        path = FastPath(
-            module.elu_family, module.elu_family_derivative, quick, quick_out
-        )
+            path = path._replace(quick=None, quick_out=None)
     return BY_TYPE.setdefault(kind, path)
+
+
+def _path_of(module: ModuleType) -> FastPath:
+    """A backend module's fast path, its quick entry included."""
+    quick = getattr(module, "quick", None)
+    quick_out = getattr(module, "quick_out", None)
+    return FastPath(module.elu_family, module.elu_family_derivative, quick, quick_out)
+
+
+def _preload_numpy() -> None:
+    """Enter NumPy's fast path before any call.
+
+    NumPy is imported with selu_xp anyway; with its entry here, the first
+    call on an ndarray takes the quick entry and never needs
+    array-api-compat's NumPy namespace, whose first import touches every
+    lazily loaded NumPy submodule (``numpy.f2py``, ``numpy.testing``, ...):
+    about 60 ms, which the first call of a process used to pay.
+    """
+    import numpy as np
+
+    from . import numpy
+
+    BY_TYPE.setdefault(np.ndarray, _path_of(numpy))
 
 
 def _module(xp: Namespace) -> ModuleType | None:
@@ -110,3 +129,6 @@ def _module(xp: Namespace) -> ModuleType | None:
 
         return tensorflow
     return None
+
+
+_preload_numpy()
