@@ -7,6 +7,8 @@ them from here, and every result file takes the versions from here.
 
 from __future__ import annotations
 
+import time
+
 import contextlib
 import datetime
 import importlib.metadata
@@ -75,6 +77,10 @@ BLOCKS = 3
 """The blocks of `alternating_blocks`."""
 
 
+SETTLE = 0.02
+"""Seconds of sleep before each block of `alternating_blocks`."""
+
+
 def alternating_blocks(
     cases: dict[str, Callable[[], Any]], calls: int, blocks: int = BLOCKS
 ) -> Iterator[tuple[str, Callable[[], Any]]]:
@@ -84,8 +90,13 @@ def alternating_blocks(
     Call by call alternation would time each library with the other's
     threads still spinning (torch's OpenMP threads, selu_xp's pool): on two
     cores they take the CPU that the second thread of the case timed needs.
+    For the same reason each block starts after `SETTLE` seconds of sleep,
+    longer than either library's threads spin before they sleep: a block of
+    short calls would otherwise run while the previous block's threads
+    still spin.
     """
     for block in range(blocks):
         for name, f in cases.items():
+            time.sleep(SETTLE)
             for _ in range(calls // blocks + (block < calls % blocks)):
                 yield name, f

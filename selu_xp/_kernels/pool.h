@@ -41,6 +41,7 @@ static void sx_pool_after_fork(void) {}
 static void sx_pool_stats(int *workers, long *parts) { *workers = 0; *parts = 0; }
 #else
 #include <pthread.h>
+#include <time.h>
 
 static struct {
     pthread_mutex_t lock; /* guards every field below */
@@ -57,12 +58,14 @@ static struct {
              PTHREAD_COND_INITIALIZER, 0, 0, NULL, NULL, 0, 0, 0, 0, 0, 0, 0};
 
 /* How long a thread spins for the next job (a worker) or for the others'
- * parts (the caller) before it sleeps: about 20-100 microseconds.  Waking a
- * sleeping thread costs tens of microseconds, as much as a part of 32,768
- * float32 elements takes to compute; back-to-back calls find the workers
- * awake. */
-#ifndef SX_SPIN
-#define SX_SPIN 2000
+ * parts (the caller) before it sleeps: 200 microseconds, by the clock (a
+ * pause instruction takes from 10 to 140 cycles, depending on the CPU).
+ * Waking a sleeping thread costs tens of microseconds, and on a virtual
+ * machine whose other CPU has gone idle much more: with a 20-microsecond
+ * spin, two threads were no faster than one on 10^6 float32 elements after
+ * the process had slept a tenth of a second (benchmarks.levels). */
+#ifndef SX_SPIN_NS
+#define SX_SPIN_NS 200000
 #endif
 
 static inline void
@@ -73,6 +76,14 @@ sx_pause(void)
 #elif defined(__aarch64__)
     __asm__ __volatile__("yield");
 #endif
+}
+
+static inline long long
+sx_now_ns(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (long long)t.tv_sec * 1000000000LL + t.tv_nsec;
 }
 
 static __thread int sx_serial = 0;
@@ -107,21 +118,22 @@ sx_worker(void *unused)
     pthread_mutex_lock(&sx_pool.lock);
     for (;;) {
         long seen;
-        int i;
-        while (sx_pool.next >= sx_pool.parts) {
-            pthread_cond_wait(&sx_pool.wake, &sx_pool.lock);
-        }
+        long long until;
         sx_pool_drain(1);
-        /* Spin a while for the next job before sleeping again. */
+        /* Spin a while for the next job, also after a wake-up that found
+         * every part taken (the caller ran them while this thread woke):
+         * sleeping straight away again would miss the next call too. */
         seen = sx_pool.posted;
+        until = sx_now_ns() + SX_SPIN_NS;
         pthread_mutex_unlock(&sx_pool.lock);
-        for (i = 0; i < SX_SPIN; i++) {
-            if (__atomic_load_n(&sx_pool.posted, __ATOMIC_ACQUIRE) != seen) {
-                break;
-            }
+        while (__atomic_load_n(&sx_pool.posted, __ATOMIC_ACQUIRE) == seen &&
+               sx_now_ns() < until) {
             sx_pause();
         }
         pthread_mutex_lock(&sx_pool.lock);
+        while (sx_pool.posted == seen) {
+            pthread_cond_wait(&sx_pool.wake, &sx_pool.lock);
+        }
     }
     return NULL; /* not reached: workers live as long as the process */
 }
@@ -154,11 +166,14 @@ sx_parallel(sx_task_fn task, void *arg, npy_intp n)
 {
     int threads = sx_threads, parts;
     npy_intp step;
-    if (n < SX_PARALLEL_MIN || threads < 2 || sx_serial ||
-        pthread_mutex_trylock(&sx_pool.lock) != 0) {
+    if (n < SX_PARALLEL_MIN || threads < 2 || sx_serial) {
         task(arg, 0, n);
         return;
     }
+    /* Held only for bookkeeping, never while a part runs: waiting for it
+     * is short, and a try-lock would also fail against a worker that is
+     * just taking its next part. */
+    pthread_mutex_lock(&sx_pool.lock);
     if (sx_pool.busy) {
         pthread_mutex_unlock(&sx_pool.lock);
         task(arg, 0, n);
@@ -185,12 +200,10 @@ sx_parallel(sx_task_fn task, void *arg, npy_intp n)
     pthread_cond_broadcast(&sx_pool.wake);
     sx_pool_drain(0);
     if (sx_pool.remaining > 0) { /* the workers' parts: spin, then sleep */
-        int i;
+        long long until = sx_now_ns() + SX_SPIN_NS;
         pthread_mutex_unlock(&sx_pool.lock);
-        for (i = 0; i < SX_SPIN; i++) {
-            if (__atomic_load_n(&sx_pool.remaining, __ATOMIC_ACQUIRE) == 0) {
-                break;
-            }
+        while (__atomic_load_n(&sx_pool.remaining, __ATOMIC_ACQUIRE) > 0 &&
+               sx_now_ns() < until) {
             sx_pause();
         }
         pthread_mutex_lock(&sx_pool.lock);
