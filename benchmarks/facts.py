@@ -7,8 +7,6 @@ them from here, and every result file takes the versions from here.
 
 from __future__ import annotations
 
-import time
-
 import contextlib
 import datetime
 import importlib.metadata
@@ -16,6 +14,7 @@ import json
 import os
 import platform
 import sys
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
