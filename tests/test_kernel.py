@@ -482,6 +482,28 @@ def test_the_derived_polynomial_and_bound_hold() -> None:
         assert abs(mpmath.mpf(derive.table()[j]) + lo - exact) <= exact * 2.0**-105
 
 
+def test_the_stated_float64_bounds_are_the_derived_ones() -> None:
+    """The float64 bounds that the docs, the changelog and the header state
+    (in ULP, on the negative side) are derive.py's, rounded up."""
+    import math
+
+    from selu_xp._kernels import derive
+
+    _, error = derive.careful_coefficients()
+    family, derivative = (
+        f"{math.ceil((0.5 + b * 2**53) * 100) / 100:.2f}"
+        for b in derive.careful_error_bounds(error)
+    )
+    backends = " ".join((ROOT / "docs" / "backends.md").read_text().split())
+    assert f"{family} ULP for `selu` and `elu` and {derivative} ULP" in backends
+    changelog = " ".join((ROOT / "CHANGELOG.md").read_text().split())
+    assert (
+        f"{family} ULP (`selu`, `elu`) and {derivative} ULP (derivatives)" in changelog
+    )
+    header = derive.HEADER.read_text()
+    assert f"{family} ulp" in header and f"{derivative} ulp" in header
+
+
 def _significant_bits(v: float) -> int:
     """How many bits the significand of `v` needs."""
     m, _ = np.frexp(v)
