@@ -501,7 +501,8 @@ def test_the_stated_float64_bounds_are_the_derived_ones() -> None:
         f"{family} ULP (`selu`, `elu`) and {derivative} ULP (derivatives)" in changelog
     )
     header = derive.HEADER.read_text()
-    assert f"{family} ulp" in header and f"{derivative} ulp" in header
+    assert f"{family} ulp" in header
+    assert f"{derivative} ulp" in header
 
 
 def _significant_bits(v: float) -> int:
