@@ -505,6 +505,30 @@ def test_the_stated_float64_bounds_are_the_derived_ones() -> None:
     assert f"{derivative} ulp" in header
 
 
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("offset", [0, 8, 64, 248, 256, 1024, 3840, 4088])
+def test_contiguous_loops_agree_with_the_scalar_source_at_any_offset(
+    dtype: str, offset: int, level: str
+) -> None:
+    """The contiguous loops read their input directly or through the stack
+    block, by the page offsets of input and output: both ways, in place too,
+    give the bits of the per-element functions (a strided output runs
+    those)."""
+    f = numpy_backend.kernel_ufunc("selu")
+    x = _mixed(dtype)[:40_000]
+    itemsize = np.dtype(dtype).itemsize
+    expected = np.empty(2 * x.size, dtype)[::2]
+    f(x, out=expected)  # strided: the per-element functions
+    buffer = np.empty(x.size * itemsize + 8192, np.uint8)
+    start = (-buffer.ctypes.data) % 4096 + offset
+    y = buffer[start : start + x.size * itemsize].view(dtype)
+    f(x, out=y)
+    assert np.array_equal(y.view(f"u{itemsize}"), expected.view(f"u{itemsize}"))
+    z = x.copy()
+    f(z, out=z)
+    assert np.array_equal(z.view(f"u{itemsize}"), expected.view(f"u{itemsize}"))
+
+
 def _significant_bits(v: float) -> int:
     """How many bits the significand of `v` needs."""
     m, _ = np.frexp(v)
