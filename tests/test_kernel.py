@@ -514,7 +514,7 @@ def test_contiguous_loops_agree_with_the_scalar_source_at_any_offset(
     block, by the page offsets of input and output: both ways, in place too,
     give the bits of the per-element functions (a strided output runs
     those)."""
-    f = numpy_backend.kernel_ufunc("selu")
+    f: Any = numpy_backend.kernel_ufunc("selu")
     x = _mixed(dtype)[:40_000]
     itemsize = np.dtype(dtype).itemsize
     expected = np.empty(2 * x.size, dtype)[::2]
