@@ -401,7 +401,7 @@ SX_FN double sx_careful_rest(double r)
     return r2 * 0.5 + (r2 * r) * q;
 }
 
-/* neg * expm1(x) for -60 <= x <= 0 (or NaN), x = 0 or |x| >= 2^-970:
+/* 2^200 neg * expm1(x) for -60 <= x <= 0 (or NaN):
  * neg' (s (1 + p) - 1) with s = 2^m 2^(j/32) and p = e^r - 1, summed so
  * that every product and sum that can cancel is exact.
  *
