@@ -9,7 +9,8 @@
  *
  * - One call at a time uses the pool: a call that finds it busy (another
  *   thread's call, say Dask running chunks side by side) computes on its
- *   own thread, so the threads running never exceed the CPUs asked for.
+ *   own thread, and while it does the workers take no more parts, so the
+ *   threads computing never exceed the callers or the count asked for.
  * - sx_serial (per thread) makes the calling thread's calls serial.
  * - The thread count is sx_threads (set_num_threads, SELU_XP_NUM_THREADS);
  *   1 turns the pool off.
@@ -88,13 +89,22 @@ sx_now_ns(void)
 
 static __thread int sx_serial = 0;
 
+/* Calls on large arrays now computing, the pool's caller included: while
+ * another caller computes on its own thread (Dask's threads, say), the
+ * workers take no more parts, so no more threads run than callers. */
+static int sx_callers = 0;
+
 /* Claim and run parts of the current job until none is left; called and
  * returns with the lock held. */
 static void
 sx_pool_drain(int worker)
 {
     while (sx_pool.next < sx_pool.parts) {
-        int part = sx_pool.next++;
+        int part;
+        if (worker && __atomic_load_n(&sx_callers, __ATOMIC_RELAXED) > 1) {
+            return; /* the pool's caller finishes the parts */
+        }
+        part = sx_pool.next++;
         sx_task_fn fn = sx_pool.fn;
         void *arg = sx_pool.arg;
         npy_intp lo = part * sx_pool.step, hi = lo + sx_pool.step;
@@ -170,6 +180,7 @@ sx_parallel(sx_task_fn task, void *arg, npy_intp n)
         task(arg, 0, n);
         return;
     }
+    __atomic_add_fetch(&sx_callers, 1, __ATOMIC_RELAXED);
     /* Held only for bookkeeping, never while a part runs: waiting for it
      * is short, and a try-lock would also fail against a worker that is
      * just taking its next part. */
@@ -177,6 +188,7 @@ sx_parallel(sx_task_fn task, void *arg, npy_intp n)
     if (sx_pool.busy) {
         pthread_mutex_unlock(&sx_pool.lock);
         task(arg, 0, n);
+        __atomic_sub_fetch(&sx_callers, 1, __ATOMIC_RELAXED);
         return;
     }
     threads = 1 + sx_pool_grow(threads - 1);
@@ -213,6 +225,7 @@ sx_parallel(sx_task_fn task, void *arg, npy_intp n)
     }
     sx_pool.busy = 0;
     pthread_mutex_unlock(&sx_pool.lock);
+    __atomic_sub_fetch(&sx_callers, 1, __ATOMIC_RELAXED);
 }
 
 /* The started workers and the parts they ran. */
@@ -236,6 +249,7 @@ sx_pool_after_fork(void)
     sx_pool.busy = 0;
     sx_pool.parts = sx_pool.next = sx_pool.remaining = 0;
     sx_pool.posted = sx_pool.worker_parts = 0;
+    sx_callers = 0;
 }
 
 #endif /* _WIN32 */
