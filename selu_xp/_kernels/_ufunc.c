@@ -480,7 +480,7 @@ selu_xp_set_num_threads(int n)
 static PyObject *
 sx_set_num_threads(PyObject *NPY_UNUSED(self), PyObject *args)
 {
-    int n, previous = sx_threads;
+    int n;
     if (!PyArg_ParseTuple(args, "i", &n)) {
         return NULL;
     }
@@ -490,8 +490,7 @@ sx_set_num_threads(PyObject *NPY_UNUSED(self), PyObject *args)
                      SX_MAX_THREADS, n);
         return NULL;
     }
-    sx_threads = n;
-    return PyLong_FromLong(previous);
+    return PyLong_FromLong(selu_xp_set_num_threads(n));
 }
 
 static PyObject *

@@ -28,6 +28,7 @@ What it derives:
 from __future__ import annotations
 
 import argparse
+import functools
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
@@ -110,19 +111,17 @@ def table_lo() -> list[float]:
     ]
 
 
-FAST_FIXED = (1,)
+FAST_FIXED = (Fraction(1),)
 """The fast polynomial's fixed leading coefficients: r (1 + r (...))."""
 CAREFUL_FIXED = (1, Fraction(1, 2))
 """The careful polynomial's fixed leading coefficients: r + r^2/2 + ..."""
 
 
-def _fixed_part(fixed: tuple[Any, ...], r: Any) -> Any:
+def _fixed_part(fixed: tuple[Fraction, ...], r: Any) -> Any:
     """The fixed leading terms, sum of fixed[i] r^(i+1)."""
     mp = _mp()
     return sum(
-        (mp.mpf(f.numerator) / f.denominator if isinstance(f, Fraction) else f)
-        * r ** (i + 1)
-        for i, f in enumerate(fixed)
+        mp.mpf(f.numerator) / f.denominator * r ** (i + 1) for i, f in enumerate(fixed)
     )
 
 
@@ -203,32 +202,30 @@ def _alternating_extrema(grid: list[Any], errors: list[Any], count: int) -> list
     return [r for r, _ in runs]
 
 
-def fast_coefficients() -> tuple[list[float], float]:
-    """The fast polynomial's coefficients in double, and its relative error.
-
-    The error is the largest relative error of the rounded coefficients'
-    polynomial (evaluated exactly) on the dense grid and at the ends.
-    """
+@functools.cache
+def _fitted(degree: int, fixed: tuple[Any, ...]) -> tuple[tuple[float, ...], float]:
+    """The Remez coefficients after `fixed`, rounded to double, and the
+    largest relative error of their polynomial (evaluated exactly) on the
+    dense grid and at the ends.  Cached: the header's block and the tests
+    ask for the same fits."""
     mp = _mp()
-    rounded = [_double(c) for c in remez()]
-    h = mp.mpf(REDUCED_MAX)
-    points = [*_grid(20000), h, -h]
-    worst = max(abs(_relative_error([mp.mpf(c) for c in rounded], r)) for r in points)
-    return rounded, float(worst)
-
-
-def careful_coefficients() -> tuple[list[float], float]:
-    """The careful polynomial's d3 .. d7 in double, and its relative error
-    (measured as for the fast one)."""
-    mp = _mp()
-    rounded = [_double(c) for c in remez(CAREFUL_DEGREE, fixed=CAREFUL_FIXED)]
+    rounded = tuple(_double(c) for c in remez(degree, fixed=fixed))
     h = mp.mpf(REDUCED_MAX)
     points = [*_grid(20000), h, -h]
     worst = max(
-        abs(_relative_error([mp.mpf(c) for c in rounded], r, CAREFUL_FIXED))
-        for r in points
+        abs(_relative_error([mp.mpf(c) for c in rounded], r, fixed)) for r in points
     )
     return rounded, float(worst)
+
+
+def fast_coefficients() -> tuple[tuple[float, ...], float]:
+    """The fast polynomial's c2 .. c5 in double, and its relative error."""
+    return _fitted(FAST_DEGREE, FAST_FIXED)
+
+
+def careful_coefficients() -> tuple[tuple[float, ...], float]:
+    """The careful polynomial's d3 .. d7 in double, and its relative error."""
+    return _fitted(CAREFUL_DEGREE, CAREFUL_FIXED)
 
 
 def careful_error_bounds(poly_error: float) -> tuple[float, float]:

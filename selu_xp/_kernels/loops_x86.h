@@ -42,17 +42,17 @@ sx_direct(const void *x, const void *y, npy_intp n, size_t size)
     size_t d = (a - b) & 4095;
     return (a >= b + bytes || b >= a + bytes) && d >= 256 && d <= 4096 - 256;
 }
-#define SX_BLOCKED(LOOP)                                                      \
-    float in[SX_IN_BLOCK];                                                    \
+#define SX_BLOCKED(T, LOOP, ...)                                              \
+    T in[SX_IN_BLOCK];                                                        \
     npy_intp s, m;                                                            \
-    if (sx_direct(x, y, n, sizeof(float))) {                                  \
-        LOOP(x, y, n, derivative, c);                                         \
+    if (sx_direct(x, y, n, sizeof(T))) {                                      \
+        LOOP(x, y, n, derivative, __VA_ARGS__);                               \
         return;                                                               \
     }                                                                         \
     for (s = 0; s < n; s += SX_IN_BLOCK) {                                    \
         m = n - s < SX_IN_BLOCK ? n - s : SX_IN_BLOCK;                        \
-        memcpy(in, x + s, (size_t)m * sizeof(float));                         \
-        LOOP(in, y + s, m, derivative, c);                                    \
+        memcpy(in, x + s, (size_t)m * sizeof(T));                             \
+        LOOP(in, y + s, m, derivative, __VA_ARGS__);                          \
     }
 
 /* Elements the contiguous loops sent to the exact evaluation, for the
@@ -143,7 +143,7 @@ static void
 sx_loop32_sse2(const float *x, float *y, npy_intp n, int derivative,
                const sx_coef *c)
 {
-    SX_BLOCKED(sx_block32_sse2);
+    SX_BLOCKED(float, sx_block32_sse2, c);
 }
 
 /* ---- AVX2: four doubles per vector -------------------------------------- */
@@ -215,7 +215,7 @@ SX_AVX2 static void
 sx_loop32_avx2(const float *x, float *y, npy_intp n, int derivative,
                const sx_coef *c)
 {
-    SX_BLOCKED(sx_block32_avx2);
+    SX_BLOCKED(float, sx_block32_avx2, c);
 }
 
 /* ---- AVX-512: eight doubles per vector ---------------------------------- */
@@ -299,7 +299,7 @@ SX_AVX512 static void
 sx_loop32_avx512(const float *x, float *y, npy_intp n, int derivative,
                  const sx_coef *c)
 {
-    SX_BLOCKED(sx_block32_avx512);
+    SX_BLOCKED(float, sx_block32_avx512, c);
 }
 
 /* ---- AVX-512 float64: eight doubles per vector --------------------------- */
@@ -459,17 +459,7 @@ SX_AVX512 static void
 sx_loop64_avx512(const double *x, double *y, npy_intp n, int derivative,
                  const sx_coef *c, const sx_fold *f)
 {
-    double in[SX_IN_BLOCK];
-    npy_intp s, m;
-    if (sx_direct(x, y, n, sizeof(double))) {
-        sx_block64_avx512(x, y, n, derivative, c, f);
-        return;
-    }
-    for (s = 0; s < n; s += SX_IN_BLOCK) {
-        m = n - s < SX_IN_BLOCK ? n - s : SX_IN_BLOCK;
-        memcpy(in, x + s, (size_t)m * sizeof(double));
-        sx_block64_avx512(in, y + s, m, derivative, c, f);
-    }
+    SX_BLOCKED(double, sx_block64_avx512, c, f);
 }
 
 /* ---- AVX2 float64: four doubles per vector ------------------------------- */
@@ -610,17 +600,7 @@ SX_AVX2 static void
 sx_loop64_avx2(const double *x, double *y, npy_intp n, int derivative,
                const sx_coef *c, const sx_fold *f)
 {
-    double in[SX_IN_BLOCK];
-    npy_intp s, m;
-    if (sx_direct(x, y, n, sizeof(double))) {
-        sx_block64_avx2(x, y, n, derivative, c, f);
-        return;
-    }
-    for (s = 0; s < n; s += SX_IN_BLOCK) {
-        m = n - s < SX_IN_BLOCK ? n - s : SX_IN_BLOCK;
-        memcpy(in, x + s, (size_t)m * sizeof(double));
-        sx_block64_avx2(in, y + s, m, derivative, c, f);
-    }
+    SX_BLOCKED(double, sx_block64_avx2, c, f);
 }
 
 #endif /* SELU_XP_LOOPS_X86_H */
