@@ -26,6 +26,7 @@ setup(
             sources=["selu_xp/_kernels/_ufunc.c"],
             depends=[
                 "selu_xp/_kernels/elu_family.h",
+                "selu_xp/_kernels/fpenv.h",
                 "selu_xp/_kernels/loops_x86.h",
                 "selu_xp/_kernels/pool.h",
             ],

@@ -185,6 +185,80 @@ def test_no_floating_point_warning_for_any_input(name: str) -> None:
         f(np.arange(2**16, dtype=np.uint16).view(np.float16))
 
 
+# fesetround's modes, as glibc defines them on x86-64.
+_ROUNDING_MODES = {"downward": 0x400, "upward": 0x800, "toward zero": 0xC00}
+
+
+def _environment_inputs() -> list[np.ndarray]:
+    """Subnormal, tiny and ordinary inputs, small and large enough to be
+    split over the pool's threads."""
+    rng = np.random.default_rng(17)
+    small = np.asarray([-2.3e-39, -3.0, -1e-30, -0.5, -1e-45, -80.0, 2.5])
+    n = numpy_backend.PARALLEL_MIN * 2 + 5
+    large = -np.abs(rng.standard_normal(n)) * 10.0 ** rng.integers(-44, 2, n)
+    subnormal64 = -np.abs(rng.standard_normal(1000)) * 1e-310
+    out = []
+    for dtype in ("float16", "float32", "float64"):
+        with np.errstate(all="ignore"):
+            out += [small.astype(dtype), large.astype(dtype)]
+    return [*out, subnormal64]
+
+
+def _all_bits(name: str, xs: list[np.ndarray]) -> list[np.ndarray]:
+    f = getattr(selu_xp, name)
+    return [f(x).view(f"u{x.itemsize}").copy() for x in xs]
+
+
+@pytest.mark.skipif(
+    sys.platform != "linux" or os.uname().machine != "x86_64",
+    reason="the rounding-mode constants are glibc's on x86-64",
+)
+@pytest.mark.parametrize("mode", list(_ROUNDING_MODES))
+@pytest.mark.parametrize("name", FUNCTIONS)
+def test_the_same_bits_in_any_rounding_mode(name: str, mode: str) -> None:
+    """The shifter-based reductions need round-to-nearest: the kernel sets
+    it, and gives the caller's mode back."""
+    import ctypes
+
+    libm = ctypes.CDLL("libm.so.6")
+    xs = _environment_inputs()
+    want = _all_bits(name, xs)
+    assert libm.fesetround(_ROUNDING_MODES[mode]) == 0
+    try:
+        with selu_xp.num_threads(2):
+            got = _all_bits(name, xs)
+        still = libm.fegetround()
+    finally:
+        libm.fesetround(0)
+    assert still == _ROUNDING_MODES[mode]
+    for g, w in zip(got, want, strict=True):
+        np.testing.assert_array_equal(g, w)
+
+
+@pytest.mark.parametrize("name", FUNCTIONS)
+def test_the_same_bits_with_flush_to_zero(name: str) -> None:
+    """Flush-to-zero and denormals-are-zero, as XLA's and TensorFlow's
+    threads and -ffast-math libraries set them: subnormal inputs and results
+    keep their values, and the caller's setting stays."""
+    torch = pytest.importorskip(
+        "torch", reason="torch.set_flush_denormal sets FTZ and DAZ here"
+    )
+    xs = _environment_inputs()
+    want = _all_bits(name, xs)
+    if not torch.set_flush_denormal(True):
+        pytest.skip("this CPU has no flush-to-zero mode")
+    try:
+        with selu_xp.num_threads(2):
+            got = _all_bits(name, xs)
+        flushed = np.float32(1e-39) * np.float32(1.0)
+    finally:
+        torch.set_flush_denormal(False)
+    assert flushed == 0.0  # the caller's mode is back
+    for g, w in zip(got, want, strict=True):
+        np.testing.assert_array_equal(g, w)
+    assert np.any(want[2].view(np.float32) != 0)  # subnormal results exist
+
+
 def test_out_strides_read_only_and_in_place() -> None:
     rng = np.random.default_rng(3)
     x = (rng.standard_normal((40, 30)) * 5).astype(np.float32)

@@ -18,9 +18,8 @@
 #include <numpy/ndarraytypes.h>
 #include <numpy/ufuncobject.h>
 
-#include <fenv.h>
-
 #include "elu_family.h"
+#include "fpenv.h"
 #include "pool.h"
 
 /* Elements per block of the contiguous float32 loops: the block's inputs are
@@ -168,7 +167,7 @@ sx_detect(void)
     }
 }
 
-/* ---- float16 ------------------------------------------------------------ */
+/* ---- float16 and bfloat16 ----------------------------------------------- */
 
 static double
 sx_half_to_double(npy_uint16 h)
@@ -184,33 +183,45 @@ sx_half_to_double(npy_uint16 h)
     return sign ? -v : v;
 }
 
-/* Round a double to float16, to nearest even. */
+/* bfloat16 is the top half of a float32. */
+static double
+sx_bfloat16_to_double(npy_uint16 h)
+{
+    npy_uint32 u = (npy_uint32)h << 16;
+    float f;
+    memcpy(&f, &u, sizeof f);
+    return (double)f;
+}
+
+/* Round a double to a 16-bit binary format with `man` stored significand
+ * bits and largest exponent `emax` (the bias), to nearest even: float16 is
+ * (10, 15), bfloat16 (7, 127).  NaN stays a quiet NaN. */
 static npy_uint16
-sx_double_to_half(double d)
+sx_double_to_narrow(double d, int man, int emax)
 {
     sx_u64 b = sx_bits(d), a = b & ~SX_SIGN, m, rest, halfway;
     npy_uint16 sign = (npy_uint16)((b >> 48) & 0x8000u), h;
-    int e, shift;
+    npy_uint16 inf = (npy_uint16)(((2 * emax + 1) << man));
+    int e = (int)(a >> 52) - 1023, emin = 1 - emax, shift;
     if (a >= 0x7ff0000000000000ULL) { /* inf, NaN (kept quiet) */
-        return sign | (a > 0x7ff0000000000000ULL ? 0x7e00u : 0x7c00u);
+        return sign | (a > 0x7ff0000000000000ULL ? inf | (1u << (man - 1)) : inf);
     }
-    if (a >= 0x40effe0000000000ULL) { /* >= 65520: rounds to inf */
-        return sign | 0x7c00u;
+    if (e > emax) {
+        return sign | inf;
     }
-    e = (int)(a >> 52) - 1023;
-    if (e < -25) { /* below half the smallest subnormal, 2^-25 */
+    if (e < emin - man - 1) { /* below half the smallest subnormal */
         return sign;
     }
     m = (a & 0xfffffffffffffULL) | 0x10000000000000ULL;
-    shift = e >= -14 ? 42 : 42 + (-14 - e);
+    shift = 52 - man + (e < emin ? emin - e : 0);
     h = (npy_uint16)(m >> shift);
     rest = m & ((1ULL << shift) - 1);
     halfway = 1ULL << (shift - 1);
-    if (e >= -14) {
-        h = (npy_uint16)(((e + 15) << 10) | (h & 0x3ffu));
+    if (e >= emin) {
+        h = (npy_uint16)(((e + emax) << man) | (h & ((1u << man) - 1)));
     }
     if (rest > halfway || (rest == halfway && (h & 1u))) {
-        h++; /* a carry moves into the exponent, as it should */
+        h++; /* a carry moves into the exponent (up to inf), as it should */
     }
     return sign | h;
 }
@@ -224,11 +235,11 @@ typedef struct {
     int derivative;
 } sx_ufunc_data;
 
-/* float16 elements one at a time, through the fast evaluation and its
- * rounding test (the exact evaluation where it fails). */
+/* float16 or bfloat16 elements one at a time, through the fast evaluation
+ * and its rounding test (the exact evaluation where it fails). */
 static void
-sx_half_run(const sx_ufunc_data *d, const char *in, char *out, npy_intp n,
-            npy_intp is, npy_intp os)
+sx_narrow_run(const sx_ufunc_data *d, int bfloat16, const char *in, char *out,
+              npy_intp n, npy_intp is, npy_intp os)
 {
     double (*fast)(double, const sx_coef *) =
         d->derivative ? sx_derivative_fast : sx_family_fast;
@@ -236,12 +247,14 @@ sx_half_run(const sx_ufunc_data *d, const char *in, char *out, npy_intp n,
         d->derivative ? sx_derivative_exact : sx_family_exact;
     npy_intp i;
     for (i = 0; i < n; i++, in += is, out += os) {
-        double x = sx_half_to_double(*(const npy_uint16 *)in);
+        npy_uint16 h = *(const npy_uint16 *)in;
+        double x = bfloat16 ? sx_bfloat16_to_double(h) : sx_half_to_double(h);
         double v = fast(x, &d->coef);
-        if (sx_hard_f16(v)) {
+        if (bfloat16 ? sx_hard_bf16(v) : sx_hard_f16(v)) {
             v = exact(x, &d->coef);
         }
-        *(npy_uint16 *)out = sx_double_to_half(v);
+        *(npy_uint16 *)out = bfloat16 ? sx_double_to_narrow(v, 7, 127)
+                                      : sx_double_to_narrow(v, 10, 15);
     }
 }
 
@@ -277,27 +290,44 @@ sx_run_job(sx_task_fn task, sx_job *job, npy_intp n, size_t size)
     }
 }
 
+/* The pool's tasks, one per element type: each sets the environment the
+ * loops need on the thread that runs it (fpenv.h). */
 static void
 sx_task_f16(void *arg, npy_intp lo, npy_intp hi)
 {
     const sx_job *j = (const sx_job *)arg;
-    sx_half_run(j->d, j->in + 2 * lo, j->out + 2 * lo, hi - lo, 2, 2);
+    sx_fpenv env = sx_fpenv_enter();
+    sx_narrow_run(j->d, 0, j->in + 2 * lo, j->out + 2 * lo, hi - lo, 2, 2);
+    sx_fpenv_leave(env);
+}
+
+static void
+sx_task_bf16(void *arg, npy_intp lo, npy_intp hi)
+{
+    const sx_job *j = (const sx_job *)arg;
+    sx_fpenv env = sx_fpenv_enter();
+    sx_narrow_run(j->d, 1, j->in + 2 * lo, j->out + 2 * lo, hi - lo, 2, 2);
+    sx_fpenv_leave(env);
 }
 
 static void
 sx_task_f32(void *arg, npy_intp lo, npy_intp hi)
 {
     const sx_job *j = (const sx_job *)arg;
+    sx_fpenv env = sx_fpenv_enter();
     j->loop32((const float *)j->in + lo, (float *)j->out + lo, hi - lo,
               &j->d->coef);
+    sx_fpenv_leave(env);
 }
 
 static void
 sx_task_f64(void *arg, npy_intp lo, npy_intp hi)
 {
     const sx_job *j = (const sx_job *)arg;
+    sx_fpenv env = sx_fpenv_enter();
     j->loop64((const double *)j->in + lo, (double *)j->out + lo, hi - lo,
               &j->d->coef, &j->d->fold);
+    sx_fpenv_leave(env);
 }
 
 static void
@@ -310,9 +340,11 @@ sx_loop_f16(char **args, npy_intp const *dimensions, npy_intp const *steps,
         sx_run_job(sx_task_f16, &job, dimensions[0], 2);
     }
     else {
-        sx_half_run(d, args[0], args[1], dimensions[0], steps[0], steps[1]);
+        sx_fpenv env = sx_fpenv_enter();
+        sx_narrow_run(d, 0, args[0], args[1], dimensions[0], steps[0],
+                      steps[1]);
+        sx_fpenv_leave(env);
     }
-    feclearexcept(FE_ALL_EXCEPT);
 }
 
 /* The float32 and float64 ufunc loops: the level's contiguous loop, or a
@@ -335,13 +367,14 @@ sx_loop_f16(char **args, npy_intp const *dimensions, npy_intp const *steps,
             sx_run_job(sx_task_f##BITS, &job, n, sizeof(T));                  \
         }                                                                     \
         else {                                                                \
+            sx_fpenv env = sx_fpenv_enter();                                  \
             for (i = 0; i < n; i++, in += steps[0], out += steps[1]) {        \
                 *(T *)out = d->derivative                                     \
                                 ? SX_DERIVATIVE##BITS(*(T *)in, d)            \
                                 : SX_FAMILY##BITS(*(T *)in, d);               \
             }                                                                 \
+            sx_fpenv_leave(env);                                              \
         }                                                                     \
-        feclearexcept(FE_ALL_EXCEPT);                                         \
     }
 
 SX_UFUNC_LOOP(sx_loop_f32, float, 32)
@@ -396,6 +429,59 @@ sx_make_ufunc(PyObject *NPY_UNUSED(self), PyObject *args)
     }
     ((PyUFuncObject *)ufunc)->obj = holder;
     return ufunc;
+}
+
+/* apply(ufunc, code, in_address, out_address, n): the ufunc's loop over n
+ * contiguous elements at raw addresses, for arrays that are not NumPy's
+ * (PyTorch tensors, XLA buffers), with the GIL released.  code is 0
+ * float16, 1 bfloat16, 2 float32, 3 float64.  The caller owns the memory
+ * and its checks: both blocks hold n elements of that type, and they are
+ * the same block or do not overlap. */
+static PyObject *
+sx_apply(PyObject *NPY_UNUSED(self), PyObject *const *args, Py_ssize_t nargs)
+{
+    static const sx_task_fn tasks[] = {sx_task_f16, sx_task_bf16, sx_task_f32,
+                                       sx_task_f64};
+    static const size_t sizes[] = {2, 2, 4, 8};
+    const sx_ufunc_data *d;
+    PyObject *holder;
+    long code;
+    void *in, *out;
+    Py_ssize_t n;
+    sx_job job;
+    if (nargs != 5) {
+        PyErr_SetString(PyExc_TypeError, "apply takes 5 arguments");
+        return NULL;
+    }
+    if (!PyObject_TypeCheck(args[0], &PyUFunc_Type) ||
+        ((PyUFuncObject *)args[0])->functions != sx_functions ||
+        !PyBytes_Check(holder = ((PyUFuncObject *)args[0])->obj)) {
+        PyErr_SetString(PyExc_TypeError, "apply needs a ufunc of make_ufunc");
+        return NULL;
+    }
+    code = PyLong_AsLong(args[1]);
+    in = PyLong_AsVoidPtr(args[2]);
+    out = PyLong_AsVoidPtr(args[3]);
+    n = PyLong_AsSsize_t(args[4]);
+    if (PyErr_Occurred()) {
+        return NULL;
+    }
+    if (code < 0 || code > 3 || n < 0) {
+        PyErr_SetString(PyExc_ValueError, "apply: bad type code or length");
+        return NULL;
+    }
+    d = (const sx_ufunc_data *)PyBytes_AS_STRING(holder);
+    job.d = d;
+    job.in = (const char *)in;
+    job.out = (char *)out;
+    job.loop32 = d->derivative ? sx_active->derivative32 : sx_active->family32;
+    job.loop64 = d->derivative ? sx_active->derivative64 : sx_active->family64;
+    if (n > 0) {
+        Py_BEGIN_ALLOW_THREADS
+        sx_run_job(tasks[code], &job, n, sizes[code]);
+        Py_END_ALLOW_THREADS
+    }
+    Py_RETURN_NONE;
 }
 
 static PyObject *
@@ -571,6 +657,10 @@ sx_get_fold(PyObject *NPY_UNUSED(self), PyObject *args)
 static PyMethodDef sx_methods[] = {
     {"make_ufunc", sx_make_ufunc, METH_VARARGS,
      "make_ufunc(name, derivative, pos_hi, pos_lo, neg_hi, neg_lo, doc='')"},
+    {"apply", (PyCFunction)(void (*)(void))sx_apply, METH_FASTCALL,
+     "apply(ufunc, code, in_address, out_address, n): the ufunc over n "
+     "contiguous elements at raw addresses (code 0 float16, 1 bfloat16, "
+     "2 float32, 3 float64)."},
     {"levels", sx_levels_available, METH_NOARGS,
      "The dispatch levels this CPU can run, lowest first."},
     {"get_level", sx_get_level, METH_NOARGS, "The dispatch level in use."},
