@@ -19,14 +19,7 @@ from array_api_compat import device as _device
 from array_api_compat import (
     is_array_api_obj as _is_array_api_obj,
 )
-from array_api_compat import (
-    is_cupy_namespace,
-    is_dask_namespace,
-    is_jax_namespace,
-    is_numpy_namespace,
-    is_torch_namespace,
-    is_writeable_array,
-)
+from array_api_compat import is_writeable_array as _is_writeable_array
 
 __all__ = [
     "array_namespace",
@@ -47,6 +40,55 @@ __all__ = [
 ]
 
 _TF_NAMESPACE = "selu_xp._tensorflow_namespace"
+
+# The namespaces by module name: a library's own, and array-api-compat's
+# wrapper of it.  (array-api-compat's tests are the same comparisons behind
+# functools.lru_cache, which TorchDynamo warns about whenever it traces one.)
+_NAMES = {
+    "numpy": {"numpy", "array_api_compat.numpy"},
+    "cupy": {"cupy", "array_api_compat.cupy"},
+    "torch": {"torch", "array_api_compat.torch"},
+    "dask": {"dask.array", "array_api_compat.dask.array"},
+    "jax": {"jax.numpy", "jax.experimental.array_api"},
+}
+
+
+def is_numpy_namespace(xp: object) -> bool:
+    """Whether `xp` is NumPy or array-api-compat's NumPy namespace."""
+    return getattr(xp, "__name__", None) in _NAMES["numpy"]
+
+
+def is_cupy_namespace(xp: object) -> bool:
+    """Whether `xp` is CuPy or array-api-compat's CuPy namespace."""
+    return getattr(xp, "__name__", None) in _NAMES["cupy"]
+
+
+def is_torch_namespace(xp: object) -> bool:
+    """Whether `xp` is torch or array-api-compat's torch namespace."""
+    return getattr(xp, "__name__", None) in _NAMES["torch"]
+
+
+def is_dask_namespace(xp: object) -> bool:
+    """Whether `xp` is ``dask.array`` or array-api-compat's Dask namespace."""
+    return getattr(xp, "__name__", None) in _NAMES["dask"]
+
+
+def is_jax_namespace(xp: object) -> bool:
+    """Whether `xp` is ``jax.numpy`` (or its old array API module)."""
+    return getattr(xp, "__name__", None) in _NAMES["jax"]
+
+
+def _traced_tensors(xs: tuple[Any, ...]) -> bool:
+    """Whether TorchDynamo is tracing and every one of `xs` is a tensor.
+
+    Then the namespace, device and writability come from torch directly,
+    not through array-api-compat's cached helpers (which Dynamo would trace,
+    with a warning for each).
+    """
+    torch = sys.modules.get("torch")
+    if torch is None or not torch.compiler.is_compiling():
+        return False
+    return all(isinstance(x, torch.Tensor) for x in xs)
 
 
 def is_tensorflow_array(x: object) -> bool:
@@ -72,7 +114,14 @@ def tensorflow_namespace() -> ModuleType:
 
 def is_array_api_obj(x: object) -> bool:
     """array-api-compat's test, extended to TensorFlow tensors."""
+    if _traced_tensors((x,)):
+        return True
     return _is_array_api_obj(x) or is_tensorflow_array(x)
+
+
+def is_writeable_array(x: object) -> bool:
+    """array-api-compat's test (tensors are writeable)."""
+    return _traced_tensors((x,)) or _is_writeable_array(x)
 
 
 def array_namespace(*xs: Any) -> ModuleType:
@@ -83,12 +132,16 @@ def array_namespace(*xs: Any) -> ModuleType:
             msg = "Multiple namespaces for array inputs: TensorFlow and another."
             raise TypeError(msg)
         return tensorflow_namespace()
+    if xs and _traced_tensors(xs):
+        from array_api_compat import torch as torch_namespace
+
+        return torch_namespace
     return _array_namespace(*xs)
 
 
 def device(x: Any) -> Any:
     """The device of `x`; for TensorFlow its device string (empty if unplaced)."""
-    if is_tensorflow_array(x):
+    if is_tensorflow_array(x) or _traced_tensors((x,)):
         return x.device
     return _device(x)
 

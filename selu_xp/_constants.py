@@ -16,6 +16,8 @@ from __future__ import annotations
 from fractions import Fraction
 from functools import lru_cache
 
+from ._compat import constant_when_traced
+
 __all__ = ["SELU_ALPHA", "SELU_SCALE"]
 
 PAPER_ALPHA = "1.6732632423543772848170429916717"
@@ -33,14 +35,20 @@ SELU_SCALE: float = float(PAPER_SCALE)
 SELU_SCALE_ALPHA: float = 1.7580993408473768
 
 
-@lru_cache(maxsize=64)
+@constant_when_traced
 def scaled_alpha(alpha: float, scale: float) -> float:
     """The correctly rounded double of ``scale * alpha``.
 
     For the default SELU parameters this is the rounding of the paper's exact
     product; otherwise it is the exact product of the two given doubles,
-    rounded once.
+    rounded once.  Under ``torch.compile`` it runs while tracing, and its
+    result is a constant of the graph.
     """
+    return _scaled_alpha(alpha, scale)
+
+
+@lru_cache(maxsize=64)
+def _scaled_alpha(alpha: float, scale: float) -> float:
     if alpha == SELU_ALPHA and scale == SELU_SCALE:
         return SELU_SCALE_ALPHA
     return float(Fraction(alpha) * Fraction(scale))

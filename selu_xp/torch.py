@@ -37,8 +37,7 @@ from typing import Any
 import torch
 
 from . import _activations, _dropout
-from ._backends.torch import kernel_alpha
-from ._constants import SELU_ALPHA, SELU_SCALE, scaled_alpha
+from ._constants import SELU_ALPHA, SELU_SCALE
 from ._initializers import DISTRIBUTIONS, TRUNCATED_STD, round_down
 from ._random import Source, TorchSource
 from ._validation import check_parameter
@@ -101,11 +100,11 @@ class SELU(torch.nn.Module):
 
     Notes
     -----
-    ``torch.nn.SELU()`` has no parameters and the float32 constants of its
-    kernel; for the defaults both compute the same kernel, with
-    ``scale * alpha`` rounded once.  Autograd goes through torch's own
-    backward; the module has no state (an empty ``state_dict``), as
-    ``nn.SELU``.
+    On CPU tensors the module runs selu_xp's compiled kernel, correctly
+    rounded in float32 (``torch.nn.SELU`` is within 1.5 ULP there), and its
+    backward is the derivative kernel; on CUDA torch's own kernel with
+    ``scale * alpha`` rounded once.  The module has no state (an empty
+    ``state_dict``), as ``nn.SELU``.
 
     Examples
     --------
@@ -122,30 +121,12 @@ class SELU(torch.nn.Module):
         self.alpha = _parameter(alpha, "alpha", "SELU")
         self.scale = _parameter(scale, "scale", "SELU")
         self._default = self.alpha is SELU_ALPHA and self.scale is SELU_SCALE
-        # torch's elu kernel with the alpha whose product with scale rounds to
-        # the exact coefficient, in float64 and in float32 (see
-        # selu_xp._backends.torch), looked up once so that forward compiles.
-        neg = self._neg = scaled_alpha(self.alpha, self.scale)
-        self._kernel_alphas = (
-            kernel_alpha(self.scale, neg, True),
-            kernel_alpha(self.scale, neg, False),
-        )
 
     def forward(self, x: Any) -> Any:
         """``selu(x)`` with the module's parameters."""
         if self._default:
             return _activations.selu(x)
-        wide, narrow = self._kernel_alphas
-        alpha = wide if x.dtype == torch.float64 else narrow
-        if not x.is_floating_point() or x.device.type not in ("cpu", "cuda"):
-            return _activations.selu(x, alpha=self.alpha, scale=self.scale)
-        if alpha is not None:
-            return torch.ops.aten.elu(x, alpha, self.scale, 1.0)
-        # No float32 alpha rounds to the coefficient: compute wider, round once.
-        wide = x.dtype in (torch.float32, torch.float64)
-        w = x.to(torch.float64 if wide else torch.float32)
-        left = self._neg * torch.expm1(torch.clamp(w, max=0.0))
-        return torch.where(w > 0, w * self.scale, left).to(x.dtype)
+        return _activations.selu(x, alpha=self.alpha, scale=self.scale)
 
     def extra_repr(self) -> str:
         """The parameters, for ``repr``."""

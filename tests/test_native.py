@@ -330,22 +330,54 @@ def test_torch_kernel_alpha_gives_the_exact_coefficient() -> None:
         assert kernel_alpha(-1.0, 1.0, wide) is None
 
 
-@pytest.mark.parametrize("dtype", ["float16", "bfloat16", "float32", "float64"])
-def test_torch_selu_is_the_elu_kernel_with_exact_coefficients(dtype: str) -> None:
-    """Where the fast path calls torch.selu, it equals aten.elu with the
-    searched alpha bit for bit: F.selu's coefficients are the exact ones."""
-    torch = pytest.importorskip("torch")
-    from selu_xp._backends.torch import kernel_alpha
+def _random_bits(n: int, dtype: str, seed: int) -> np.ndarray:
+    """`n` random bit patterns of a NumPy float dtype: every sign, exponent
+    and NaN payload."""
+    size = np.dtype(dtype).itemsize
+    words = np.random.default_rng(seed).integers(0, 2**63, n, dtype=np.uint64)
+    return words.astype(f"u{size}").view(dtype)
 
-    x = torch.asarray(_scattered_specials(4000, 7)).to(getattr(torch, dtype))
-    alpha = kernel_alpha(float(PAPER_SCALE), SCALE_ALPHA, dtype == "float64")
-    assert alpha is not None
-    exact = torch.ops.aten.elu(x, alpha, float(PAPER_SCALE), 1.0)
-    ours = selu_xp.selu(x)
-    bits = {2: torch.int16, 4: torch.int32, 8: torch.int64}[x.element_size()]
-    assert torch.equal(ours.view(bits), exact.view(bits))
-    if dtype != "float64":
-        assert torch.equal(torch.selu(x).view(bits), exact.view(bits))
+
+@pytest.mark.parametrize("dtype", ["float16", "float32", "float64"])
+@pytest.mark.parametrize("name", FUNCTIONS)
+def test_torch_cpu_has_the_kernels_bits(name: str, dtype: str) -> None:
+    """CPU tensors run NumPy's kernel: the same bits, in every layout."""
+    torch = pytest.importorskip("torch")
+    x = _random_bits(100_000, dtype, 11)
+    want = numpy_backend.kernel_ufunc(name)(x)
+    t = torch.from_numpy(x.copy())
+    f = getattr(selu_xp, name)
+    bits = f"u{x.itemsize}"
+    assert np.array_equal(f(t).numpy().view(bits), want.view(bits))
+    # strided and transposed views, and out= (in place included)
+    grid = t[: 300 * 300].reshape(300, 300)
+    assert np.array_equal(
+        f(grid.T).numpy().view(bits), want[: 300 * 300].reshape(300, 300).T.view(bits)
+    )
+    assert np.array_equal(f(t[::3]).numpy().view(bits), want[::3].view(bits))
+    out = torch.empty_like(t)
+    assert f(t, out=out) is out
+    assert np.array_equal(out.numpy().view(bits), want.view(bits))
+    assert f(t, out=t) is t
+    assert np.array_equal(t.numpy().view(bits), want.view(bits))
+
+
+@pytest.mark.parametrize("name", FUNCTIONS)
+def test_torch_cpu_bfloat16_is_correctly_rounded_exhaustively(name: str) -> None:
+    torch = pytest.importorskip("torch")
+    ml_dtypes = pytest.importorskip("ml_dtypes")
+    from benchmarks import rounding
+
+    every = np.arange(2**16, dtype=np.uint16)
+
+    def through_torch(x: np.ndarray) -> np.ndarray:
+        t = torch.from_numpy(x.view(np.int16).copy()).view(torch.bfloat16)
+        y = getattr(selu_xp, name)(t)
+        return y.view(torch.int16).numpy().view(ml_dtypes.bfloat16)
+
+    x = every.view(ml_dtypes.bfloat16)
+    outcome = rounding.check(name, x, through_torch, ml_dtypes.bfloat16)
+    assert outcome.misrounded == 0, outcome
 
 
 @pytest.mark.parametrize("dtype", ["float32", "float64"])

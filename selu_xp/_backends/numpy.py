@@ -44,6 +44,7 @@ __all__ = [
     "kernel_info",
     "kernel_module",
     "kernel_ufunc",
+    "kernel_ufunc_for",
     "quick",
     "quick_out",
     "quick_type",
@@ -85,7 +86,7 @@ def kernel_coefficients(pos: float, neg: float) -> Coefficients | None:
 
 
 @lru_cache(maxsize=128)
-def _ufunc_for(pos: float, neg: float, derivative: bool) -> Any:
+def kernel_ufunc_for(pos: float, neg: float, derivative: bool) -> Any:
     """The kernel's ufunc with these coefficients, or ``None``."""
     if _ufunc is None:
         return None
@@ -100,9 +101,9 @@ def kernel_ufunc(name: str) -> Callable[[np.ndarray], np.ndarray]:
     """The kernel's ufunc of a public function with its default parameters."""
     derivative = name.endswith("_derivative")
     if name.startswith("selu"):
-        f = _ufunc_for(SELU_SCALE, SELU_SCALE_ALPHA, derivative)
+        f = kernel_ufunc_for(SELU_SCALE, SELU_SCALE_ALPHA, derivative)
     else:
-        f = _ufunc_for(1.0, 1.0, derivative)
+        f = kernel_ufunc_for(1.0, 1.0, derivative)
     if f is None:
         msg = f"the compiled kernel is not available: {_MISSING}"
         raise RuntimeError(msg)
@@ -158,7 +159,7 @@ def quick(x: np.ndarray, pos: float, neg: float, derivative: bool) -> Any:
     """
     if x.dtype not in _FAST_DTYPES:
         return None
-    f = _ufunc_for(pos, neg, derivative)
+    f = kernel_ufunc_for(pos, neg, derivative)
     if f is None:
         return None
     return f(x) if x.ndim else f(x, out=np.empty_like(x))  # 0-d stays an array
@@ -179,7 +180,7 @@ def quick_out(x: np.ndarray, out: Any, pos: float, neg: float, derivative: bool)
         or not out.flags.writeable
     ):
         return None
-    f = _ufunc_for(pos, neg, derivative)
+    f = kernel_ufunc_for(pos, neg, derivative)
     return None if f is None else f(x, out=out)
 
 
@@ -199,7 +200,7 @@ def _run(
     threads: bool,
 ) -> Any:
     x = np.asarray(x)
-    f = _ufunc_for(pos, neg, derivative) if x.dtype in _FAST_DTYPES else None
+    f = kernel_ufunc_for(pos, neg, derivative) if x.dtype in _FAST_DTYPES else None
     if f is None:
         return _generic_into(x, pos, neg, xp, out, derivative=derivative)
     return _apply(f, x, out, threads=threads)

@@ -1,22 +1,23 @@
-"""The PyTorch fast path: torch's own ``elu`` kernel with exact coefficients.
+"""The PyTorch fast path: the compiled kernel on CPU tensors.
 
-``torch.ops.aten.elu(x, alpha, scale, 1.0)`` computes ``scale * x`` for
-``x > 0`` and ``alpha * scale * expm1(x)`` otherwise, with ``alpha * scale``
-multiplied in the kernel's compute type (float64 for float64, float32 for the
-other dtypes).  Passing the ``alpha`` whose product with ``pos`` rounds in
-that type to the correctly rounded ``neg`` gives the exact coefficient, where
-``F.selu``'s float64 constants multiply to one ULP low (2.4 ULP against 1.4
-here).  float32, float16 and bfloat16 run the kernel in their own dtype, as
-``F.selu`` does: it is the fastest kernel torch has and its accuracy is the
-bar PyTorch is held to (1.5 ULP in float32; widening to float64 would give
-0.5 ULP at 1.5 to 6 times the time, see the performance page).  For the
-default SELU constants ``F.selu``'s float32 coefficients already are the
-correctly rounded ones, so ``torch.selu`` itself runs, the same bits with
-less overhead.  Autograd goes through torch's own backward.
+CPU tensors of float16, bfloat16, float32 and float64 run the kernel of
+`selu_xp._backends.numpy` on their own memory (no copy for contiguous
+tensors), so they get its bits: correctly rounded in float32 and the half
+dtypes, within 1 ULP in float64, the same as NumPy's.
 
-The derivative is a short ``where`` / ``exp`` expression, float32 widened to
-float64 (torch's ``elu_backward`` maps NaN to ``scale``).  Devices other than
-CPU and CUDA take the generic path, which knows which of them lack float64.
+* A plain call (no autograd to record, not traced) calls the kernel at
+  once through ``_ufunc.apply``, for an overhead near ``F.selu``'s.
+* Everything else goes through the custom operator ``selu_xp::elu_family``
+  (`_operator`): autograd, with a backward from the derivative kernel, so
+  that ``x.grad`` has the bits of ``selu_derivative`` and second
+  derivatives hold; ``torch.compile``, where the operator is opaque, so
+  Inductor cannot rewrite expm1 as ``exp(x) - 1``; ``torch.func``'s
+  transforms; and the ``meta`` device and fake tensors.
+
+CUDA tensors run torch's ``aten.elu`` with the ``alpha`` whose product with
+``pos`` rounds to the correctly rounded ``neg`` in the kernel's compute type
+(`kernel_alpha`), and a ``where`` / ``exp`` derivative; other devices, and
+coefficients outside the kernel's range, take the generic path.
 """
 
 from __future__ import annotations
@@ -29,45 +30,79 @@ import numpy as np
 import torch
 
 from .._compat import constant_when_traced
-from .._constants import SELU_SCALE, SELU_SCALE_ALPHA
 from .._generic import elu_family as _generic_family
 from .._generic import elu_family_derivative as _generic_derivative
 from .._out import store
 from .._typing import Array
+from .numpy import kernel_module, kernel_ufunc_for
 
-__all__ = ["elu_family", "elu_family_derivative", "quick", "quick_type"]
+__all__ = ["elu_family", "elu_family_derivative", "quick", "quick_out", "quick_type"]
 
 
-_DEVICES = ("cpu", "cuda")
+_KERNEL = kernel_module()
+_APPLY: Any = None if _KERNEL is None else _KERNEL.apply
+# The kernel's type codes (``_ufunc.apply``).
+_CODES = {torch.float16: 0, torch.bfloat16: 1, torch.float32: 2, torch.float64: 3}
+_WRAPPED = torch._C._functorch.is_functorch_wrapped_tensor
+_TENSOR = torch.Tensor
+_PLAIN_TYPES = (torch.Tensor, torch.nn.Parameter)
 
 
 def elu_family(
     x: Array, pos: float, neg: float, *, xp: Any, out: Array = None
 ) -> Array:
     """PyTorch fast path of ``_generic.elu_family``."""
+    return _run(x, pos, neg, False, xp, out)
+
+
+def elu_family_derivative(
+    x: Array, pos: float, neg: float, *, xp: Any, out: Array = None
+) -> Array:
+    """PyTorch fast path of ``_generic.elu_family_derivative``."""
+    return _run(x, pos, neg, True, xp, out)
+
+
+def _run(x: Array, pos: float, neg: float, derivative: bool, xp: Any, out: Any) -> Any:
+    kind = x.device.type
     result = None
-    if x.device.type in _DEVICES:
-        result = _kernel(x, pos, neg)
+    if kind in ("cpu", "meta") and on_kernel(pos, neg, x.dtype):
+        if out is not None and _writes_directly(x, out):
+            return _into(kernel_ufunc_for(pos, neg, derivative), x, out)
+        result = _kernel(x, pos, neg, derivative)
+    elif kind == "cuda":
+        result = _cuda(x, pos, neg, derivative)
     if result is None:
-        result = _generic_family(x, pos, neg, xp=xp)
+        f = _generic_derivative if derivative else _generic_family
+        result = f(x, pos, neg, xp=xp)
     return result if out is None else store(result, out, xp)
 
 
 def quick(x: Array, pos: float, neg: float, derivative: bool) -> Array | None:
-    """`elu_family` for a plain tensor on CPU or CUDA, or ``None``.
+    """`elu_family` (or its derivative) of a plain tensor, or ``None``.
 
     The public functions call this with exactly ``type(x) is torch.Tensor``
     and no ``out``, before any other check, to keep the per-call overhead
-    near ``F.selu``'s; ``None`` sends them the long way (other dtypes,
-    devices or coefficients, and the derivatives).
+    near ``F.selu``'s; ``None`` sends them the long way (other dtypes and
+    devices, and coefficients outside the kernel's range).
     """
-    if derivative or not (x.is_cpu or x.is_cuda):
+    if x.is_cpu:
+        if x.dtype not in _CODES:
+            return None
+        if _plain(x):
+            f = kernel_ufunc_for(pos, neg, derivative)
+            return None if f is None else _new(f, x)
+        return _kernel(x, pos, neg, derivative)
+    if x.is_cuda:
+        return _cuda(x, pos, neg, derivative)
+    return None
+
+
+def quick_out(x: Array, out: Any, pos: float, neg: float, derivative: bool) -> Any:
+    """`quick` writing into `out`, or ``None`` (then the long way checks it)."""
+    if type(out) is not _TENSOR or not x.is_cpu or not _writes_directly(x, out):
         return None
-    if pos is SELU_SCALE and neg is SELU_SCALE_ALPHA and x.dtype in _NARROW:
-        # selu's defaults: torch.selu at once, without `_kernel`'s frame and
-        # lookups (a third of the overhead at 1e3 elements).
-        return _SELU(x)
-    return _kernel(x, pos, neg)
+    f = kernel_ufunc_for(pos, neg, derivative)
+    return None if f is None else _into(f, x, out)
 
 
 def quick_type() -> type:
@@ -75,24 +110,190 @@ def quick_type() -> type:
     return torch.Tensor
 
 
-# torch.selu and the binding behind F.elu, looked up once (they cost less per
-# call than the dispatcher of torch.ops.aten.elu), and the dtypes.  This
-# module is imported only for arrays of torch (by `selu_xp._backends.lookup`).
-_SELU = torch.selu
+def _into(f: Any, x: Array, y: Array) -> Array:
+    """The kernel's ufunc `f` from contiguous `x`'s memory into `y`'s."""
+    _APPLY(f, _CODES[x.dtype], x.data_ptr(), y.data_ptr(), x.numel())
+    return y
+
+
+def _new(f: Any, x: Array) -> Array:
+    """`_into` a new tensor (contiguous, as `_operator` returns)."""
+    x = x.contiguous()
+    return _into(f, x, torch.empty_like(x))
+
+
+def _plain(x: Array) -> bool:
+    """Whether `x` can go straight to the kernel: nothing to record or trace."""
+    if torch.compiler.is_compiling():
+        return False
+    if x.requires_grad and torch.is_grad_enabled():
+        return False
+    return not bool(_WRAPPED(x))
+
+
+def _writes_directly(x: Array, out: Any) -> bool:
+    """Whether the kernel can write `out` from `x` directly: plain contiguous
+    CPU tensors of one dtype and shape, `out` either `x` itself or apart
+    from it (anything else is computed, then copied)."""
+    if not (
+        type(x) is _TENSOR
+        and out.is_cpu
+        and out.dtype == x.dtype
+        and x.dtype in _CODES
+        and out.shape == x.shape
+        and x.is_contiguous()
+        and out.is_contiguous()
+        and _plain(x)
+        and _plain(out)
+    ):
+        return False
+    start: int = x.data_ptr()
+    other: int = out.data_ptr()
+    size = x.numel() * x.element_size()
+    return other == start or other + size <= start or start + size <= other
+
+
+def _kernel(x: Array, pos: float, neg: float, derivative: bool) -> Array | None:
+    """The kernel on CPU (or meta) tensor `x`, ``None`` where it cannot run.
+
+    Under ``torch.compile`` the custom operator, with its registered
+    autograd; with autograd to record, or under ``torch.func``'s
+    transforms, `_Differentiable`; else at once.
+    """
+    if not on_kernel(pos, neg, x.dtype):
+        return None
+    if torch.compiler.is_compiling():
+        return _operator(x, pos, neg, derivative)
+    if (x.requires_grad and torch.is_grad_enabled()) or _WRAPPED(x):
+        return _Differentiable.apply(x, pos, neg, derivative)  # type: ignore[no-untyped-call]
+    return _eager(x, pos, neg, derivative)
+
+
+def _eager(x: Array, pos: float, neg: float, derivative: bool) -> Array:
+    """The kernel on an untraced CPU tensor's memory, else the operator."""
+    if type(x) in _PLAIN_TYPES and x.device.type == "cpu" and not _WRAPPED(x):
+        return _new(kernel_ufunc_for(pos, neg, derivative), x)
+    return _operator(x, pos, neg, derivative)
+
+
+@constant_when_traced
+def on_kernel(pos: float, neg: float, dtype: Any) -> bool:
+    """Whether the kernel computes these coefficients for `dtype` (it is built,
+    and ``|neg|`` is in its range); a constant of the graph under
+    ``torch.compile``."""
+    return bool(dtype in _CODES and kernel_ufunc_for(pos, neg, False) is not None)
+
+
+# ---- the custom operator ---------------------------------------------------
+
+
+@torch.library.custom_op("selu_xp::elu_family", mutates_args=(), device_types="cpu")
+def _operator(
+    x: torch.Tensor, pos: float, neg: float, derivative: bool
+) -> torch.Tensor:
+    """The kernel's ``f(x)`` (or ``f'(x)``) as a new contiguous tensor."""
+    y: torch.Tensor = _new(kernel_ufunc_for(pos, neg, derivative), x)
+    return y
+
+
+@_operator.register_fake
+def _operator_fake(x: Any, pos: float, neg: float, derivative: bool) -> Any:
+    """`_operator`'s result, empty, for tracing and the meta device."""
+    return torch.empty_like(x, memory_format=torch.contiguous_format)
+
+
+class _Differentiable(torch.autograd.Function):
+    """`_operator` with its derivative from the derivative kernel.
+
+    An ``autograd.Function`` rather than the operator's own autograd
+    registration, which torch's functional transforms (``torch.func.grad``,
+    ``jacrev``) refuse; its backward calls this function again, so every
+    order of derivative, under every transform, comes from the kernel.
+    """
+
+    generate_vmap_rule = True
+
+    @staticmethod
+    def forward(x: Any, pos: float, neg: float, derivative: bool) -> Any:
+        return _eager(x, pos, neg, derivative)
+
+    @staticmethod
+    def setup_context(ctx: Any, inputs: tuple[Any, ...], output: Any) -> None:
+        x, pos, neg, derivative = inputs
+        ctx.save_for_backward(x)
+        ctx.coefficients = (pos, neg, derivative)
+
+    @staticmethod
+    def backward(ctx: Any, grad: Any) -> tuple[Any, None, None, None]:
+        """``grad * f'(x)``; for ``f'`` itself ``grad * f''(x)``, where
+        ``f''`` is ``f'`` left of 0 and 0 right of it."""
+        (x,) = ctx.saved_tensors
+        pos, neg, derivative = ctx.coefficients
+        slope = _Differentiable.apply(x, pos, neg, True)  # type: ignore[no-untyped-call]
+        if derivative:
+            slope = torch.where(x > 0, torch.zeros_like(slope), slope)
+        return grad * slope, None, None, None
+
+
+def _setup(ctx: Any, inputs: tuple[Any, ...], output: Any) -> None:
+    _Differentiable.setup_context(ctx, inputs, output)
+
+
+def _backward(ctx: Any, grad: Any) -> tuple[Any, None, None, None]:
+    """`_Differentiable`'s backward with the operator, for ``torch.compile``
+    (which traces the operator's registered autograd without a warning)."""
+    (x,) = ctx.saved_tensors
+    pos, neg, derivative = ctx.coefficients
+    slope = _operator(x, pos, neg, True)
+    if derivative:
+        slope = torch.where(x > 0, torch.zeros_like(slope), slope)
+    return grad * slope, None, None, None
+
+
+_operator.register_autograd(_backward, setup_context=_setup)
+
+
+@_operator.register_vmap
+def _operator_vmap(
+    info: Any,
+    in_dims: tuple[Any, ...],
+    x: Any,
+    pos: float,
+    neg: float,
+    derivative: bool,
+) -> tuple[Any, Any]:
+    """Elementwise: the operator on the whole batch, batched the same way."""
+    return _operator(x, pos, neg, derivative), in_dims[0]
+
+
+# ---- CUDA: torch's own kernel with exact coefficients ----------------------
+
 _ELU = torch._C._nn.elu
 _FLOAT64 = torch.float64
 _NARROW = (torch.float32, torch.float16, torch.bfloat16)
 
 
-def _kernel(x: Array, pos: float, neg: float) -> Array | None:
-    """torch's own kernel for `x`, or ``None`` where it cannot be exact."""
+def _cuda(x: Array, pos: float, neg: float, derivative: bool) -> Array | None:
+    """torch's own CUDA kernel for `x`, or ``None`` where it cannot be exact.
+
+    ``aten.elu(x, alpha, scale, 1.0)`` computes ``scale * x`` for ``x > 0``
+    and ``alpha * scale * expm1(x)`` otherwise, with ``alpha * scale``
+    multiplied in the kernel's compute type; `kernel_alpha` makes that
+    product the correctly rounded ``neg``.
+    """
+    if derivative:
+        work = (
+            torch.float64
+            if x.dtype in (torch.float32, torch.float64)
+            else torch.float32
+        )
+        wide = x.to(work)
+        left = torch.exp(torch.clamp(wide, max=0.0)) * neg
+        return torch.where(wide > 0, pos, left).to(x.dtype)
     dtype = x.dtype
-    selu = pos == SELU_SCALE and neg == SELU_SCALE_ALPHA
     if dtype == _FLOAT64:
-        alpha = _SELU_ALPHA64 if selu else kernel_alpha(pos, neg, True)
+        alpha = kernel_alpha(pos, neg, True)
     elif dtype in _NARROW:
-        if selu:
-            return _SELU(x)
         alpha = kernel_alpha(pos, neg, False)
     else:
         return None
@@ -103,22 +304,6 @@ def _kernel(x: Array, pos: float, neg: float) -> Array | None:
     if pos != 1.0:
         return _ELU(x, alpha, pos)
     return _ELU(x) if alpha == 1.0 else _ELU(x, alpha)
-
-
-def elu_family_derivative(
-    x: Array, pos: float, neg: float, *, xp: Any, out: Array = None
-) -> Array:
-    """PyTorch fast path of ``_generic.elu_family_derivative``."""
-    if x.device.type not in _DEVICES:
-        result = _generic_derivative(x, pos, neg, xp=xp)
-    else:
-        work = {torch.float64: torch.float64, torch.float32: torch.float64}.get(
-            x.dtype, torch.float32
-        )
-        wide = x.to(work)
-        left = torch.exp(torch.clamp(wide, max=0.0)) * neg
-        result = torch.where(wide > 0, pos, left).to(x.dtype)
-    return result if out is None else store(result, out, xp)
 
 
 @constant_when_traced
@@ -164,6 +349,3 @@ def _search(guess: float, good: Any, step: Any) -> float | None:
         down = step(down, -math.inf)
         up = step(up, math.inf)
     return None
-
-
-_SELU_ALPHA64 = kernel_alpha(SELU_SCALE, SELU_SCALE_ALPHA, True)
