@@ -22,6 +22,12 @@ Usage::
 
     python -m benchmarks.rounding            # all 2^32 inputs, 4 functions
     python -m benchmarks.rounding --chunks 8  # a quick partial run
+    python -m benchmarks.rounding --hard-inputs  # the inputs mpmath decides
+
+``--hard-inputs`` runs the reference alone over every float32 input and
+writes the inputs whose result mpmath has to decide, per function, to
+``benchmarks/results/hard_inputs.json``: the hardest float32 inputs there
+are for any other implementation, which the tests of every backend use.
 
 Chunks are taken from the negative inputs first (where expm1 is evaluated).
 The exhaustive run writes ``benchmarks/results/rounding.json``.
@@ -49,6 +55,7 @@ import numpy as np
 FUNCTIONS = ("selu", "elu", "selu_derivative", "elu_derivative")
 REFERENCE_ERROR = 2.0**-48
 RESULTS = Path(__file__).parent / "results" / "rounding.json"
+HARD_INPUTS = Path(__file__).parent / "results" / "hard_inputs.json"
 CHUNK = 1 << 24
 
 # The paper's constants (Klambauer et al. 2017), parsed at 60 digits.
@@ -357,6 +364,34 @@ def _float64(n: int, pieces: int = 10) -> dict[str, Any]:
     return out
 
 
+def _hard_chunk(args: tuple[str, int, int]) -> list[int]:
+    """The bit patterns of the chunk's inputs whose rounding mpmath decides."""
+    name, start, size = args
+    bits = np.arange(start, start + size, dtype=np.uint64).astype(np.uint32)
+    r = reference_double(name, bits.view(np.float32))
+    with np.errstate(all="ignore"):
+        hard = _near_midpoint(r) & np.isfinite(r)
+    return [int(b) for b in bits[hard]]
+
+
+def hard_inputs(workers: int | None = None) -> dict[str, Any]:
+    """Every float32 input whose reference lies near a rounding boundary."""
+    workers = workers or os.cpu_count() or 1
+    n = (1 << 32) // CHUNK
+    record: dict[str, Any] = {"numpy": np.__version__, "functions": {}}
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(workers, context) as pool:
+        for name in FUNCTIONS:
+            t0 = time.perf_counter()
+            found: list[int] = []
+            jobs = [(name, i * CHUNK, CHUNK) for i in _chunk_order(n)]
+            for done, part in enumerate(pool.map(_hard_chunk, jobs), 1):
+                found += part
+                _progress(name, done, n, t0)
+            record["functions"][name] = sorted(found)
+    return record
+
+
 def run(
     chunks: int | None = None, workers: int | None = None, float64: int = 10**8
 ) -> dict[str, Any]:
@@ -451,7 +486,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--chunks", type=int, default=None)
     parser.add_argument("--workers", type=int, default=None)
     parser.add_argument("--float64", type=int, default=10**8, help="float64 inputs")
+    parser.add_argument(
+        "--hard-inputs", action="store_true", help="write hard_inputs.json only"
+    )
     args = parser.parse_args(argv)
+    if args.hard_inputs:
+        found = hard_inputs(args.workers)
+        HARD_INPUTS.write_text(json.dumps(found) + "\n")
+        counts = {k: len(v) for k, v in found["functions"].items()}
+        print(f"hard inputs per function: {counts}")
+        return 0
     record = run(args.chunks, args.workers, args.float64)
     if args.chunks is None:
         RESULTS.write_text(json.dumps(record, indent=2) + "\n")

@@ -19,6 +19,7 @@ from array_api_compat import device as _device
 from array_api_compat import (
     is_array_api_obj as _is_array_api_obj,
 )
+from array_api_compat import is_lazy_array as _is_lazy_array
 from array_api_compat import is_writeable_array as _is_writeable_array
 
 __all__ = [
@@ -30,6 +31,7 @@ __all__ = [
     "is_cupy_namespace",
     "is_dask_namespace",
     "is_jax_namespace",
+    "is_lazy",
     "is_numpy_namespace",
     "is_tensorflow_array",
     "is_tensorflow_namespace",
@@ -137,6 +139,16 @@ def array_namespace(*xs: Any) -> ModuleType:
 
         return torch_namespace
     return _array_namespace(*xs)
+
+
+def is_lazy(x: Any) -> bool:
+    """Whether the values of `x` are not known yet: a Dask array, a JAX
+    tracer, a tensor while torch.compile or tf.function traces."""
+    if _traced_tensors((x,)):
+        return True
+    if is_tensorflow_array(x):
+        return not hasattr(x, "numpy")  # symbolic tensors have no values
+    return bool(_is_lazy_array(x))
 
 
 def device(x: Any) -> Any:

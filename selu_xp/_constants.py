@@ -52,3 +52,29 @@ def _scaled_alpha(alpha: float, scale: float) -> float:
     if alpha == SELU_ALPHA and scale == SELU_SCALE:
         return SELU_SCALE_ALPHA
     return float(Fraction(alpha) * Fraction(scale))
+
+
+def _paper_pair(*digits: str) -> tuple[float, float]:
+    """The product of the paper's decimal constants as a double-double."""
+    exact = Fraction(1)
+    for d in digits:
+        exact *= Fraction(d)
+    hi = float(exact)
+    return hi, float(exact - Fraction(hi))
+
+
+# scale = 1.0507009873554804934..., scale * alpha = 1.7580993408473768599...
+_PAPER_POS = _paper_pair(PAPER_SCALE)
+_PAPER_NEG = _paper_pair(PAPER_SCALE, PAPER_ALPHA)
+
+
+def coefficient_pairs(pos: float, neg: float) -> tuple[float, float, float, float]:
+    """``(pos_hi, pos_lo, neg_hi, neg_lo)``: the coefficients as double-doubles.
+
+    For the default SELU (``pos = SELU_SCALE``, ``neg = SELU_SCALE_ALPHA``)
+    the paper's constants to about 106 bits, which the kernel and the exact
+    evaluation compute with; otherwise the doubles themselves.
+    """
+    if pos == SELU_SCALE and neg == SELU_SCALE_ALPHA:
+        return (*_PAPER_POS, *_PAPER_NEG)
+    return pos, 0.0, neg, 0.0

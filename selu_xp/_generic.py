@@ -24,7 +24,15 @@ from typing import Any
 
 import numpy as np
 
-from ._compat import constant_when_traced, device
+from ._compat import (
+    array_namespace,
+    constant_when_traced,
+    device,
+    is_dask_namespace,
+    is_lazy,
+)
+from ._constants import coefficient_pairs
+from ._rounding import correct
 from ._typing import Array
 
 __all__ = ["elu_family", "elu_family_derivative", "expm1_nonpositive"]
@@ -56,7 +64,9 @@ def elu_family(x: Array, pos: float, neg: float, *, xp: ModuleType) -> Array:
         )
     else:
         positive_part = pos * xw
-    return narrow(xp.where(positive, positive_part, negative_part), x.dtype, xp)
+    return _rounded(
+        xp.where(positive, positive_part, negative_part), xw, x, pos, neg, False, xp
+    )
 
 
 def elu_family_derivative(x: Array, pos: float, neg: float, *, xp: ModuleType) -> Array:
@@ -64,9 +74,34 @@ def elu_family_derivative(x: Array, pos: float, neg: float, *, xp: ModuleType) -
     work = working_dtype(x, xp)
     xw = x if x.dtype == work else xp.astype(x, work)
     positive = xw > 0
-    negative_part = neg * xp.exp(xp.where(positive, where_scalar(0.0, xw, xp), xw))
-    left = negative_part
-    return narrow(xp.where(positive, where_scalar(pos, left, xp), left), x.dtype, xp)
+    left = neg * xp.exp(xp.where(positive, where_scalar(0.0, xw, xp), xw))
+    result = xp.where(positive, where_scalar(pos, left, xp), left)
+    return _rounded(result, xw, x, pos, neg, True, xp)
+
+
+def _rounded(
+    result: Array,
+    xw: Array,
+    x: Array,
+    pos: float,
+    neg: float,
+    derivative: bool,
+    xp: ModuleType,
+) -> Array:
+    """`result`, computed in float64 from narrower `x`, correctly rounded to
+    `x`'s dtype (`selu_xp._rounding`); else rounded once."""
+    if x.dtype == result.dtype or result.dtype != xp.float64:
+        return narrow(result, x.dtype, xp)
+    pairs = coefficient_pairs(pos, neg)
+    if is_dask_namespace(xp):  # chunk by chunk, each with its values
+        dtype = x.dtype
+
+        def chunk(r: Array, w: Array) -> Array:
+            cxp = array_namespace(r)
+            return correct(r, w, dtype, pairs, derivative, cxp, lazy=False)
+
+        return result.map_blocks(chunk, xw, dtype=dtype)
+    return correct(result, xw, x.dtype, pairs, derivative, xp, lazy=is_lazy(x))
 
 
 # Taylor coefficients 1/2!, 1/3!, ... of expm1(x) = x + x**2 * q(x), and the
@@ -194,19 +229,18 @@ def where_scalar(value: float, like: Array, xp: ModuleType) -> Any:
 def working_dtype(x: Array, xp: ModuleType) -> Any:
     """The dtype to compute in: float64 for float32 input where the device has it.
 
-    float64 is computed as is; float32 is widened to float64 (one final rounding
-    keeps it within 1 ULP) unless the device lacks float64 (JAX without x64, some
-    GPUs), when it stays float32; float16 and bfloat16 are computed in float32.
+    float64 is computed as is; float32, float16 and bfloat16 are widened to
+    float64 and correctly rounded (`selu_xp._rounding`) unless the device
+    lacks float64 (JAX without x64, some GPUs), when float32 stays float32
+    (within 1.5 ULP) and the half dtypes are computed in float32.
     """
     dtype = x.dtype
     if dtype == xp.float64:
         return dtype
-    if dtype == xp.float32:
+    if dtype == xp.float32 or xp.finfo(dtype).bits <= 16:
         info = xp.__array_namespace_info__()
         floats = info.dtypes(device=device(x), kind="real floating")
-        return floats.get("float64", dtype)
-    if xp.finfo(dtype).bits <= 16:
-        return xp.float32
+        return floats.get("float64", xp.float32)
     msg = (
         f"selu_xp computes in float16, bfloat16, float32 and float64, not in "
         f"{dtype}. Convert the array first, for example with "

@@ -3,7 +3,9 @@
 array-api-compat has no TensorFlow namespace, so selu_xp keeps the small part
 of the standard that its own code uses: dtypes, ``astype``, ``where``,
 ``exp``, ``expm1``, ``tanh``, ``minimum``, ``clip``, ``asarray``,
-``isdtype``, ``finfo`` and ``__array_namespace_info__``.  It lets the
+``isdtype``, ``finfo``, ``__array_namespace_info__``, and for the rounding
+correction of `selu_xp._rounding` ``sum``, ``reshape``, ``nonzero``,
+``take`` and ``arange``.  It lets the
 generic array-API path, the random numbers and the initializer run on
 TensorFlow unchanged, eagerly and inside ``tf.function``.  It is no general
 array API namespace: other names are missing.
@@ -29,6 +31,7 @@ import tensorflow as tf
 from ._typing import Array
 
 __all__ = [
+    "arange",
     "asarray",
     "astype",
     "bfloat16",
@@ -41,9 +44,15 @@ __all__ = [
     "float32",
     "float64",
     "isdtype",
+    "isfinite",
     "minimum",
+    "nonzero",
+    "reshape",
+    "sum",
+    "take",
     "tanh",
     "where",
+    "zeros_like",
 ]
 
 
@@ -125,8 +134,126 @@ def asarray(obj: Any, /, *, dtype: Any = None, device: Any = None) -> Array:
 
 
 def astype(x: Array, dtype: Any, /) -> Array:
-    """`x` converted to `dtype` (overflowing values become infinities)."""
+    """`x` converted to `dtype` (overflowing values become infinities).
+
+    TensorFlow's CPU kernels run with flush-to-zero and denormals-are-zero:
+    its casts between float32 (or bfloat16) and float64 read a subnormal
+    as zero and write zero for one.  Those conversions, and float32 to
+    bfloat16, are made here from the bits, so that subnormals keep their
+    values.  float64 to bfloat16 (or float16) rounds through float32, twice;
+    `selu_xp._rounding` rounds to them once.
+    """
+    if x.dtype == dtype:
+        return x
+    if dtype == tf.float64 and x.dtype == tf.bfloat16:
+        return _as_cast(_widen_bfloat16, x, dtype)
+    if dtype == tf.float64 and x.dtype == tf.float32:
+        return _as_cast(_widen, x, dtype)
+    if dtype == tf.float32 and x.dtype == tf.float64:
+        return _as_cast(_narrow, x, dtype)
+    if dtype in (tf.bfloat16, tf.float16) and x.dtype == tf.float64:
+        x = _as_cast(_narrow, x, tf.float32)  # through float32, as tf.cast
+    if dtype == tf.bfloat16 and x.dtype == tf.float32:
+        return _as_cast(_to_bfloat16, x, dtype)
     return tf.cast(x, dtype)
+
+
+def _as_cast(convert: Any, x: Array, dtype: Any) -> Array:
+    """``convert(x)``, made from bits, with the gradient of ``tf.cast``."""
+
+    @tf.custom_gradient  # type: ignore[untyped-decorator]
+    def converted(v: Array) -> tuple[Array, Any]:
+        def grad(upstream: Array) -> Array:
+            return tf.cast(upstream, v.dtype)
+
+        return convert(v), grad
+
+    return converted(x)
+
+
+def _widen_bfloat16(x: Array) -> Array:
+    """bfloat16 `x` as float64, through its float32 bits."""
+    bits = tf.bitwise.left_shift(
+        tf.cast(tf.bitcast(x, tf.int16), tf.int32), tf.constant(16, tf.int32)
+    )
+    return _widen(tf.bitcast(bits, tf.float32))
+
+
+def _to_bfloat16(x: Array) -> Array:
+    """float32 `x` rounded to bfloat16 on its bits (to nearest even; a NaN
+    keeps the top of its payload), subnormals included."""
+    u = tf.bitwise.bitwise_and(
+        tf.cast(tf.bitcast(x, tf.int32), tf.int64), tf.constant(0xFFFFFFFF, tf.int64)
+    )
+    odd = tf.bitwise.bitwise_and(tf.bitwise.right_shift(u, 16), 1)
+    rounded = tf.bitwise.right_shift(u + 0x7FFF + odd, 16)
+    nan = tf.bitwise.bitwise_and(u, 0x7FFFFFFF) > 0x7F800000
+    quiet = tf.bitwise.bitwise_or(tf.bitwise.right_shift(u, 16), 0x40)
+    top = tf.where(nan, quiet, rounded)
+    signed = tf.where(top >= 0x8000, top - 0x10000, top)  # as int16
+    return tf.bitcast(tf.cast(signed, tf.int16), tf.bfloat16)
+
+
+_TINY = 2.0**-126  # the smallest normal float32
+_SUBNORMAL = 2.0**-149  # its subnormals' spacing
+
+
+def _widen(x: Array) -> Array:
+    """float32 `x` as float64, subnormals from their significand bits."""
+    bits = tf.bitcast(x, tf.int32)
+    tiny = tf.equal(tf.bitwise.bitwise_and(bits, 0x7F800000), 0)
+    small = tf.cast(tf.bitwise.bitwise_and(bits, 0x7FFFFF), tf.float64) * _SUBNORMAL
+    small = tf.where(bits < 0, -small, small)
+    return tf.where(tiny, small, tf.cast(x, tf.float64))
+
+
+def _narrow(y: Array) -> Array:
+    """float64 `y` rounded to float32, subnormal results built from bits."""
+    magnitude = tf.abs(y)
+    tiny = (magnitude < _TINY) & (magnitude > 0)
+    steps = tf.cast(tf.round(magnitude * 2.0**149), tf.int32)  # to nearest even
+    sign = tf.where(y < 0, tf.constant(-(2**31), tf.int32), tf.constant(0, tf.int32))
+    small = tf.bitcast(tf.bitwise.bitwise_or(steps, sign), tf.float32)
+    return tf.where(tiny, small, tf.cast(y, tf.float32))
+
+
+def isfinite(x: Array, /) -> Array:
+    """Whether each element of `x` is neither infinite nor NaN."""
+    return tf.math.is_finite(x)
+
+
+def zeros_like(x: Array, /) -> Array:
+    """Zeros of `x`'s shape and dtype."""
+    return tf.zeros_like(x)
+
+
+inf = float("inf")
+
+
+def sum(x: Array, /) -> Array:
+    """The sum of every element of `x`."""
+    return tf.reduce_sum(x)
+
+
+def reshape(x: Array, /, shape: tuple[int, ...]) -> Array:
+    """`x` with another shape."""
+    return tf.reshape(x, shape)
+
+
+def nonzero(x: Array, /) -> tuple[Array, ...]:
+    """The indices of the true elements of a one-dimensional `x`."""
+    return (tf.where(x)[:, 0],)
+
+
+def take(x: Array, indices: Array, /) -> Array:
+    """The elements of a one-dimensional `x` at `indices`."""
+    return tf.gather(x, indices)
+
+
+def arange(stop: int, /, *, device: Any = None) -> Array:
+    """0, 1, ..., `stop` - 1, as int64 (the type of `nonzero`'s indices)."""
+    with _on(device):
+        return tf.range(stop, dtype=tf.int64)
 
 
 def _operand(value: Any, like: Array) -> Array:

@@ -19,14 +19,13 @@ compiler at install time) the generic array-API path runs instead, and
 from __future__ import annotations
 
 from collections.abc import Callable
-from fractions import Fraction
 from functools import lru_cache
 from types import ModuleType
 from typing import Any
 
 import numpy as np
 
-from .._constants import PAPER_ALPHA, PAPER_SCALE, SELU_SCALE, SELU_SCALE_ALPHA
+from .._constants import SELU_SCALE, SELU_SCALE_ALPHA, coefficient_pairs
 
 _ufunc: ModuleType | None
 try:
@@ -58,31 +57,14 @@ _FAST_DTYPES = (np.dtype(np.float16), np.dtype(np.float32), np.dtype(np.float64)
 _NEG_RANGE = (2.0**-20, 2.0**20)  # |neg| the kernel's clamps are exact for
 
 
-def _paper_double_double(*digits: str) -> tuple[float, float]:
-    exact = Fraction(1)
-    for d in digits:
-        exact *= Fraction(d)
-    hi = float(exact)
-    return hi, float(exact - Fraction(hi))
-
-
-# The default SELU computes with the paper's constants as double-doubles:
-# scale = 1.0507009873554804934..., scale * alpha = 1.7580993408473768599...
-_PAPER_POS = _paper_double_double(PAPER_SCALE)
-_PAPER_NEG = _paper_double_double(PAPER_SCALE, PAPER_ALPHA)
-assert _PAPER_POS[0] == SELU_SCALE
-assert _PAPER_NEG[0] == SELU_SCALE_ALPHA
-
 Coefficients = tuple[float, float, float, float]
 
 
 def kernel_coefficients(pos: float, neg: float) -> Coefficients | None:
     """``(pos_hi, pos_lo, neg_hi, neg_lo)`` for the kernel, or ``None``."""
-    if pos == SELU_SCALE and neg == SELU_SCALE_ALPHA:
-        return (*_PAPER_POS, *_PAPER_NEG)
     if neg != 0 and not _NEG_RANGE[0] <= abs(neg) <= _NEG_RANGE[1]:
         return None  # outside the range the kernel's clamps are exact for
-    return pos, 0.0, neg, 0.0
+    return coefficient_pairs(pos, neg)
 
 
 @lru_cache(maxsize=128)

@@ -1,8 +1,10 @@
 """The TensorFlow fast path: a custom gradient around a once-rounded expression.
 
 array-api-compat does not serve TensorFlow, so selu_xp does: tensors are
-recognised in ``_compat`` and computed here.  float32 is computed in float64
-with TensorFlow's expm1 and rounded once, float16 and bfloat16 in float32.
+recognised in ``_compat`` and computed here.  float32, float16 and bfloat16
+are computed in float64 with TensorFlow's expm1 and correctly rounded (the
+rounding test and exact evaluation of `selu_xp._rounding`): the kernel's
+bits.
 float64 cannot be computed wider, and TensorFlow's own float64 ``expm1`` and
 ``exp`` are 2.6 and 1.3 ULPs off (more inside ``tf.function``, whose graph
 optimizations pick other kernels), so float64 uses an ``exp`` and ``expm1``
@@ -31,36 +33,104 @@ from typing import Any
 
 import tensorflow as tf
 
+from .. import _tensorflow_namespace as tfx
+from .._constants import coefficient_pairs
 from .._generic import EXPM1_POLYNOMIAL
+from .._rounding import exact, flagged, round_pair, to_dtype
 from .._typing import Array
 
 __all__ = ["elu_family", "elu_family_derivative"]
 
 
-def _work(x: Array) -> Any:
-    return tf.float64 if x.dtype in (tf.float32, tf.float64) else tf.float32
-
-
 def _forward(x: Array, pos: float, neg: float) -> Array:
-    work = _work(x)
-    w = tf.cast(x, work)
+    w = tfx.astype(x, tf.float64)
     positive = w > 0
-    nonpositive = tf.where(positive, tf.constant(-0.0, work), w)
+    nonpositive = tf.where(positive, tf.constant(-0.0, tf.float64), w)
     if x.dtype == tf.float64:
         left = _scaled_expm1_float64(nonpositive, neg)
-    else:  # float32 and half precision are computed wider: expm1 suffices
+    else:  # narrower dtypes are computed wider: expm1 suffices
         left = neg * tf.math.expm1(nonpositive)
-    return tf.cast(tf.where(positive, pos * w, left), x.dtype)
+    return _rounded(tf.where(positive, pos * w, left), w, x.dtype, pos, neg, False)
 
 
 def _derivative(x: Array, pos: float, neg: float) -> Array:
-    work = _work(x)
-    w = tf.cast(x, work)
+    w = tfx.astype(x, tf.float64)
     positive = w > 0
-    nonpositive = tf.where(positive, tf.constant(-0.0, work), w)
+    nonpositive = tf.where(positive, tf.constant(-0.0, tf.float64), w)
     e = _exp_float64(nonpositive) if x.dtype == tf.float64 else tf.math.exp(nonpositive)
     left = neg * e
-    return tf.cast(tf.where(positive, tf.constant(pos, work), left), x.dtype)
+    y = tf.where(positive, tf.constant(pos, tf.float64), left)
+    return _rounded(y, w, x.dtype, pos, neg, True)
+
+
+def _rounded(
+    y: Array, w: Array, dtype: Any, pos: float, neg: float, derivative: bool
+) -> Array:
+    """float64 `y` at `w` correctly rounded to `dtype` (`selu_xp._rounding`).
+
+    The flagged elements, about one in 2^21, are computed exactly under a
+    ``tf.cond``, so that a graph pays for them only when there are any:
+    gathered and scattered back, or under XLA, which needs static shapes,
+    over the whole tensor in one fused loop.
+    """
+    if dtype == tf.float64:
+        return y
+
+    @tf.custom_gradient  # type: ignore[untyped-decorator]
+    def rounding(y64: Array, w64: Array) -> tuple[Array, Any]:
+        def grad(upstream: Array) -> tuple[Array, Array]:
+            # A rounding's derivative is a cast's; none flows through the
+            # exact evaluation (which only moves a result by an ULP).
+            return tf.cast(upstream, tf.float64), tf.zeros_like(w64)
+
+        return _correctly_rounded(y64, w64, dtype, pos, neg, derivative), grad
+
+    return rounding(y, w)
+
+
+def _correctly_rounded(
+    y: Array, w: Array, dtype: Any, pos: float, neg: float, derivative: bool
+) -> Array:
+    rounded = to_dtype(y, dtype, tfx)
+    hard = flagged(y, dtype, tfx)
+    pairs = coefficient_pairs(pos, neg)
+
+    exactly = _exactly(pairs, derivative, dtype)
+
+    def fix() -> Array:
+        if _in_xla():
+            fixed = tf.reshape(exactly(tf.reshape(w, [-1])), tf.shape(w))
+            return tf.where(hard, fixed, rounded)
+        where = tf.where(hard)
+        return tf.tensor_scatter_nd_update(
+            rounded, where, exactly(tf.gather_nd(w, where))
+        )
+
+    return tf.cond(tf.reduce_any(hard), fix, lambda: rounded)
+
+
+@lru_cache(maxsize=64)
+def _exactly(pairs: tuple[float, ...], derivative: bool, dtype: Any) -> Any:
+    """The exact evaluation, correctly rounded to `dtype`, as a graph of its
+    own: a few hundred operations, traced once per process and coefficients,
+    which every graph that uses it calls (and XLA inlines)."""
+
+    def evaluate(x: Array) -> Array:
+        coefficients = (pairs[0], pairs[1], pairs[2], pairs[3])
+        return round_pair(exact(x, coefficients, derivative, tfx), dtype, tfx)
+
+    spec = [tf.TensorSpec([None], tf.float64)]
+    return tf.function(evaluate, input_signature=spec, autograph=False)
+
+
+def _in_xla() -> bool:
+    """Whether the graph being built is compiled by XLA (jit_compile)."""
+    if tf.executing_eagerly():
+        return False
+    from tensorflow.python.ops import control_flow_util
+
+    graph = tf.compat.v1.get_default_graph()
+    return bool(control_flow_util.GraphOrParentsInXlaContext(graph))
 
 
 # ln 2 in two parts: the leading one with 32 trailing zero bits (21 significant),
@@ -159,7 +229,13 @@ def _differentiable(pos: float, neg: float) -> Any:
     @tf.custom_gradient  # type: ignore[untyped-decorator]
     def family(x: Array) -> tuple[Array, Any]:
         def grad(upstream: Array) -> Array:
-            return upstream * _derivative(x, pos, neg)
+            slope = _derivative(x, pos, neg)
+            if x.dtype == tf.float64:
+                return upstream * slope
+            # The product in float64, exact, rounded once from its bits:
+            # TensorFlow's own multiply flushes subnormal products to zero.
+            wide = tfx.astype(upstream, tf.float64) * tfx.astype(slope, tf.float64)
+            return to_dtype(wide, x.dtype, tfx)
 
         return _forward(x, pos, neg), grad
 
