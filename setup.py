@@ -29,6 +29,7 @@ setup(
                 "selu_xp/_kernels/fpenv.h",
                 "selu_xp/_kernels/loops_x86.h",
                 "selu_xp/_kernels/pool.h",
+                "selu_xp/_kernels/xla_ffi.h",
             ],
             include_dirs=[np.get_include()],
             define_macros=[("NPY_NO_DEPRECATED_API", "NPY_1_7_API_VERSION")],

@@ -108,17 +108,14 @@ def test_the_handlers_declarations_match_jaxlibs_header(tmp_path: Path) -> None:
     ]
     for (ours, theirs), fields in LAYOUTS.items():
         lines.append(
-            f"_Static_assert(sizeof({ours}) == sizeof({theirs}), "
-            f'"{ours} size");'
+            f'_Static_assert(sizeof({ours}) == sizeof({theirs}), "{ours} size");'
         )
         for mine, field in fields:
             lines.append(
                 f"_Static_assert(offsetof({ours}, {mine}) == offsetof({theirs}, "
                 f'{field}), "{ours}.{mine}");'
             )
-    lines.append(
-        "_Static_assert(sizeof(sx_xla_list) == sizeof(XLA_FFI_Rets), \"rets\");"
-    )
+    lines.append('_Static_assert(sizeof(sx_xla_list) == sizeof(XLA_FFI_Rets), "rets");')
     for ours, theirs in CONSTANTS.items():
         lines.append(f'_Static_assert({ours} == {theirs}, "{ours}");')
     source = tmp_path / "layout.c"
@@ -154,8 +151,12 @@ for dtype in dtypes:
 print("ok")
 """
     run = subprocess.run(
-        [sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True,
-        check=False, timeout=300,
+        [sys.executable, "-c", script],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=300,
     )
     assert run.returncode == 0, run.stderr[-3000:]
     assert run.stdout.strip().endswith("ok")
@@ -198,8 +199,12 @@ assert (got.view(np.uint32) == nb.kernel_ufunc("selu")(x).view(np.uint32)).all()
 print("ok")
 """
     run = subprocess.run(
-        [sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True,
-        check=False, timeout=300,
+        [sys.executable, "-c", script],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=300,
     )
     assert run.returncode == 0, run.stderr[-3000:]
     assert run.stdout.strip().endswith("ok")

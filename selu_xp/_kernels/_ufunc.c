@@ -193,9 +193,22 @@ sx_bfloat16_to_double(npy_uint16 h)
     return (double)f;
 }
 
+/* The rounding test for bfloat16, as sx_hard_f16 for float16: 45 bits
+ * below its last place, and any subnormal result (below 2^-126). */
+static int
+sx_hard_bf16(double y)
+{
+    sx_u64 a = sx_bits(y) & ~SX_SIGN;
+    sx_u64 low = a & 0x1fffffffffffULL;
+    int near = (low - (0x100000000000ULL - (1ULL << 14))) <= (1ULL << 15);
+    int tiny = (a - 1) < (0x3810000000000000ULL - 1);
+    return near | tiny;
+}
+
 /* Round a double to a 16-bit binary format with `man` stored significand
  * bits and largest exponent `emax` (the bias), to nearest even: float16 is
- * (10, 15), bfloat16 (7, 127).  NaN stays a quiet NaN. */
+ * (10, 15), bfloat16 (7, 127).  A NaN (quiet: the loops compute x + x)
+ * keeps the top bits of its payload, as NumPy's casts do. */
 static npy_uint16
 sx_double_to_narrow(double d, int man, int emax)
 {
@@ -203,8 +216,10 @@ sx_double_to_narrow(double d, int man, int emax)
     npy_uint16 sign = (npy_uint16)((b >> 48) & 0x8000u), h;
     npy_uint16 inf = (npy_uint16)(((2 * emax + 1) << man));
     int e = (int)(a >> 52) - 1023, emin = 1 - emax, shift;
-    if (a >= 0x7ff0000000000000ULL) { /* inf, NaN (kept quiet) */
-        return sign | (a > 0x7ff0000000000000ULL ? inf | (1u << (man - 1)) : inf);
+    if (a >= 0x7ff0000000000000ULL) { /* inf; NaN keeps its payload's top
+                                         * bits, as a cast does */
+        return sign | inf |
+               (npy_uint16)((a & 0xfffffffffffffULL) >> (52 - man));
     }
     if (e > emax) {
         return sign | inf;
@@ -429,6 +444,79 @@ sx_make_ufunc(PyObject *NPY_UNUSED(self), PyObject *args)
     }
     ((PyUFuncObject *)ufunc)->obj = holder;
     return ufunc;
+}
+
+#include "xla_ffi.h"
+
+/* The kernel as an XLA FFI handler: one buffer in, one of the same type and
+ * shape out, with the attributes pos_hi, pos_lo, neg_hi, neg_lo (float64)
+ * and derivative (int32); JAX's side (selu_xp/_backends/jax.py) checks the
+ * type before it calls.  A call is a metadata query (XLA's check of the
+ * interface's version), another stage (nothing to do), or the computation:
+ * the ufuncs' loops over the kernel's pool, from XLA's thread (whose
+ * flush-to-zero the loops undo, fpenv.h). */
+static void *
+sx_xla_handler(sx_xla_call_frame *frame)
+{
+    static const sx_task_fn tasks[] = {sx_task_f16, sx_task_bf16, sx_task_f32,
+                                       sx_task_f64};
+    static const size_t sizes[] = {2, 2, 4, 8};
+    sx_xla_extension *ext = frame->extension_start;
+    const sx_xla_buffer *in, *out;
+    const void *flag;
+    sx_ufunc_data d;
+    sx_job job;
+    int64_t n = 1, i;
+    int code;
+    if (ext != NULL && ext->type == SX_XLA_EXTENSION_METADATA) {
+        sx_xla_metadata *m = ((sx_xla_metadata_extension *)ext)->metadata;
+        m->version.major = SX_XLA_API_MAJOR;
+        m->version.minor = SX_XLA_API_MINOR;
+        m->traits = 0;
+        return NULL;
+    }
+    if (frame->stage != SX_XLA_EXECUTE || frame->args.size != 1 ||
+        frame->rets.size != 1) {
+        return NULL;
+    }
+    in = (const sx_xla_buffer *)frame->args.items[0];
+    out = (const sx_xla_buffer *)frame->rets.items[0];
+    switch (in->dtype) {
+    case SX_XLA_F16: code = 0; break;
+    case SX_XLA_BF16: code = 1; break;
+    case SX_XLA_F32: code = 2; break;
+    case SX_XLA_F64: code = 3; break;
+    default: return NULL; /* refused on JAX's side before the call */
+    }
+    for (i = 0; i < in->rank; i++) {
+        n *= in->dims[i];
+    }
+    d.coef.pos_hi = sx_xla_double(&frame->attrs, "pos_hi");
+    d.coef.pos_lo = sx_xla_double(&frame->attrs, "pos_lo");
+    d.coef.neg_hi = sx_xla_double(&frame->attrs, "neg_hi");
+    d.coef.neg_lo = sx_xla_double(&frame->attrs, "neg_lo");
+    flag = sx_xla_attribute(&frame->attrs, "derivative");
+    d.derivative = flag != NULL && *(const int32_t *)flag != 0;
+    if (code == 3) {
+        sx_fold_init(&d.coef, &d.fold); /* 32 entries: a few hundred ns */
+    }
+    job.d = &d;
+    job.in = (const char *)in->data;
+    job.out = (char *)out->data;
+    job.loop32 = d.derivative ? sx_active->derivative32 : sx_active->family32;
+    job.loop64 = d.derivative ? sx_active->derivative64 : sx_active->family64;
+    if (n > 0) {
+        sx_run_job(tasks[code], &job, (npy_intp)n, sizes[code]);
+    }
+    return NULL;
+}
+
+
+/* The XLA FFI handler (xla_ffi.h) in a capsule, for jax.ffi. */
+static PyObject *
+sx_xla_capsule(PyObject *NPY_UNUSED(self), PyObject *NPY_UNUSED(args))
+{
+    return PyCapsule_New((void *)sx_xla_handler, NULL, NULL);
 }
 
 /* apply(ufunc, code, in_address, out_address, n): the ufunc's loop over n
@@ -661,6 +749,9 @@ static PyMethodDef sx_methods[] = {
      "apply(ufunc, code, in_address, out_address, n): the ufunc over n "
      "contiguous elements at raw addresses (code 0 float16, 1 bfloat16, "
      "2 float32, 3 float64)."},
+    {"xla_handler", sx_xla_capsule, METH_NOARGS,
+     "The kernel as an XLA FFI handler, in a capsule for "
+     "jax.ffi.register_ffi_target."},
     {"levels", sx_levels_available, METH_NOARGS,
      "The dispatch levels this CPU can run, lowest first."},
     {"get_level", sx_get_level, METH_NOARGS, "The dispatch level in use."},

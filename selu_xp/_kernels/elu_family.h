@@ -321,17 +321,6 @@ SX_FN int sx_hard_f16(double y)
     return near | tiny;
 }
 
-/* The same for bfloat16: 45 bits below its last place, and any subnormal
- * result (below 2^-126). */
-SX_FN int sx_hard_bf16(double y)
-{
-    sx_u64 a = sx_bits(y) & ~SX_SIGN;
-    sx_u64 low = a & 0x1fffffffffffULL;
-    int near = (low - (0x100000000000ULL - (1ULL << 14))) <= (1ULL << 15);
-    int tiny = (a - 1) < (0x3810000000000000ULL - 1);
-    return near | tiny;
-}
-
 /* ---- careful: the float64 path ------------------------------------------ */
 
 /* The float64 path multiplies by the coefficient through a table of
