@@ -85,13 +85,13 @@ def selu(
     Notes
     -----
     The product :math:`\lambda\alpha` is rounded once, from the exact product,
-    rather than multiplied from the two rounded constants.  float32 inputs are
-    computed in float64 where the device supports it and rounded once, float16
-    and bfloat16 in float32; PyTorch tensors instead run torch's own kernel in
-    their dtype, as ``torch.nn.functional.selu`` does (its speed, and its
-    error in float32).  ``selu(-0.0)`` is ``-0.0``, ``selu(-inf)`` is
-    :math:`-\lambda\alpha` and NaN propagates; no input raises a floating-point
-    warning.
+    rather than multiplied from the two rounded constants.  float32, float16
+    and bfloat16 results are correctly rounded wherever the device has
+    float64 (NumPy, Dask, PyTorch and JAX on the CPU run the compiled kernel;
+    other paths compute in float64 and correct the results near a rounding
+    boundary); on GPUs PyTorch and JAX run their own kernels.
+    ``selu(-0.0)`` is ``-0.0``, ``selu(-inf)`` is :math:`-\lambda\alpha` and
+    NaN propagates; no input raises a floating-point warning.
 
     References
     ----------

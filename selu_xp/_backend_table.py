@@ -35,8 +35,6 @@ __all__ = [
     "BOUNDS",
     "DEFAULT_BOUND",
     "KERNEL_BOUNDS",
-    "TORCH_CPU_KERNEL",
-    "TORCH_CPU_MARGIN",
     "TORCH_CUDA_FLOAT32",
     "Backend",
     "bound",
@@ -377,6 +375,7 @@ BACKENDS: tuple[Backend, ...] = (
         _torch_to_numpy,
         half_dtypes=("float16", "bfloat16"),
         _own_selu=_torch_selu,
+        _kernel=_ufunc_built,
     ),
     Backend(
         "torch-cuda",
@@ -393,8 +392,20 @@ BACKENDS: tuple[Backend, ...] = (
     ),
     # The report takes JAX's float64 rows from this column and its float32
     # rows from the next, which runs as a program that never enables x64.
-    _jax("jax-cpu", "cpu", _context=_jax_x64, report_dtypes=("float64",)),
-    _jax("jax-cpu-x32", "cpu", float64=False, report_dtypes=("float32",)),
+    _jax(
+        "jax-cpu",
+        "cpu",
+        _context=_jax_x64,
+        report_dtypes=("float64",),
+        _kernel=_ufunc_built,
+    ),
+    _jax(
+        "jax-cpu-x32",
+        "cpu",
+        float64=False,
+        report_dtypes=("float32",),
+        _kernel=_ufunc_built,
+    ),
     _jax(
         "jax-gpu",
         "gpu",
@@ -471,32 +482,14 @@ BOUNDS = {
 }
 DEFAULT_BOUND = 1.0
 
-# The compiled kernel (the fast path of NumPy, of Dask on NumPy chunks and of
-# CuPy): float32 and float16 correctly rounded, float64 within 1 ULP.
-KERNEL_BOUNDS = {"float16": 0.5, "float32": 0.5, "float64": 1.0}
+# The compiled kernel (the fast path of NumPy, of Dask on NumPy chunks, of
+# PyTorch and JAX on the CPU, and of CuPy): float32, float16 and bfloat16
+# correctly rounded, float64 within 1 ULP.
+KERNEL_BOUNDS = {"float16": 0.5, "bfloat16": 0.5, "float32": 0.5, "float64": 1.0}
+# Every other path with float64 (the generic path, TensorFlow's): the narrow
+# dtypes computed in float64 and correctly rounded (selu_xp._rounding).
+CORRECTLY_ROUNDED = 0.5
 
-# The PyTorch fast path of selu and elu on the CPU is torch's own kernel in the
-# input's dtype (torch.selu, torch's elu), so it is held to that kernel's
-# error as measured, not to torch itself.  Max ULP on the tests'
-# `accuracy_grid`, with torch 2.13.0+cpu on an AMD EPYC (family 25 model 17,
-# Zen 4; /proc/cpuinfo has avx2 and avx512f; torch.__config__.show(): "CPU
-# capability usage: AVX512"), at every level this CPU runs,
-# ATEN_CPU_CAPABILITY = default / avx2 / avx512:
-#     float32 selu 1.5257 / 1.5257 / 1.5257    elu 0.7397 / 0.9995 / 0.9995
-#     float64 selu 1.5490 / 1.4184 / 1.4184    elu 0.7359 / 0.5008 / 0.5008
-# The figures are the maximum over the levels.  The default level calls the
-# C library's expm1, so another libm can move them: the margin of 0.1 ULP
-# allows for that and still fails a kernel that rounds twice (scale * elu(x,
-# alpha) in float32 measures 1.699 ULP).  float16 and bfloat16 are computed
-# in float32 by torch's kernel and rounded once (0.4999 and 0.4996 ULP at
-# every level), within DEFAULT_BOUND.
-TORCH_CPU_KERNEL = {
-    ("selu", "float32"): 1.5257,
-    ("elu", "float32"): 0.9995,
-    ("selu", "float64"): 1.5490,
-    ("elu", "float64"): 0.7359,
-}
-TORCH_CPU_MARGIN = 0.1
 # torch's CUDA kernel has not been measured on the test grid (no GPU here):
 # float32 keeps the cap it had, 2.0 ULP (docs/gpu.md measured F.selu at
 # 1.619 ULP in float32 on an H200, on the report's grid); float64 is held to
@@ -505,9 +498,11 @@ TORCH_CUDA_FLOAT32 = 2.0
 
 
 def _runs_torchs_kernel(backend: Backend, name: str, dtype: str, path: str) -> bool:
-    """Whether selu_xp's result is torch's own selu or elu kernel's."""
+    """Whether selu_xp's result is torch's own selu or elu kernel's (CUDA;
+    CPU tensors run selu_xp's kernel)."""
     return (
         backend.module == "torch"
+        and backend.gpu
         and path == "fast"
         and name in ("selu", "elu")
         and dtype in ("float32", "float64")
@@ -515,12 +510,10 @@ def _runs_torchs_kernel(backend: Backend, name: str, dtype: str, path: str) -> b
 
 
 def _torch_bound(backend: Backend, name: str, dtype: str) -> float:
-    """The bound of torch's own kernel (the PyTorch fast path), per device."""
-    if backend.gpu:
-        if dtype == "float32":
-            return TORCH_CUDA_FLOAT32
-        return BOUNDS[(name, dtype)]
-    return TORCH_CPU_KERNEL[(name, dtype)] + TORCH_CPU_MARGIN
+    """The bound of torch's own CUDA kernel (the PyTorch fast path there)."""
+    if dtype == "float32":
+        return TORCH_CUDA_FLOAT32
+    return BOUNDS[(name, dtype)]
 
 
 def _jax_bound(backend: Backend, name: str, dtype: str, path: str) -> float:
@@ -535,6 +528,8 @@ def _jax_bound(backend: Backend, name: str, dtype: str, path: str) -> float:
     backend (measured on the CPU: 1.036 selu, 0.861 elu; 1.378 for selu on an
     H200, docs/gpu.md).
     """
+    if path == "generic" and backend.float64 and dtype != "float64":
+        return CORRECTLY_ROUNDED
     if dtype in ("float16", "bfloat16"):
         return DEFAULT_BOUND
     if name.endswith("derivative"):
@@ -553,12 +548,15 @@ def bound(backend: Backend, name: str, dtype: str, path: str) -> float:
     ``elu_derivative`` with its default parameters; `path` is ``fast`` or
     ``generic`` (inside ``force_generic()``).
     """
-    if backend.module == "jax":
-        return _jax_bound(backend, name, dtype, path)
     if path == "fast" and dtype in KERNEL_BOUNDS and backend.runs_kernel():
         return KERNEL_BOUNDS[dtype]
+    if backend.module == "jax":
+        return _jax_bound(backend, name, dtype, path)
     if _runs_torchs_kernel(backend, name, dtype, path):
         return _torch_bound(backend, name, dtype)
+    own = path == "fast" and backend.module in ("torch", "cupy")
+    if dtype != "float64" and backend.float64 and not own:
+        return CORRECTLY_ROUNDED
     return BOUNDS.get((name, dtype), DEFAULT_BOUND)
 
 

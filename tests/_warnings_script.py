@@ -35,7 +35,7 @@ def _activations(x: Any) -> dict[str, Callable[[], Any]]:
 
 def _torch_cases() -> dict[str, Callable[[], Any]]:
     import torch
-    import torch._inductor.compile_fx  # noqa: F401  (torch's own warnings)
+    import torch._inductor.compile_fx  # torch's own warnings come first
 
     from selu_xp.torch import SELU, AlphaDropout, init
 
@@ -74,9 +74,7 @@ def _jax_cases() -> dict[str, Callable[[], Any]]:
     key = jax.random.key(0)
     calls = _activations(x)
     calls["alpha_dropout"] = lambda: selu_xp.alpha_dropout(x, 0.1, rng=key)
-    calls["lecun_normal"] = lambda: selu_xp.lecun_normal(
-        (4, 4), xp=jax.numpy, rng=key
-    )
+    calls["lecun_normal"] = lambda: selu_xp.lecun_normal((4, 4), xp=jax.numpy, rng=key)
     calls["grad"] = lambda: jax.grad(lambda v: selu_xp.selu(v).sum())(x)
     return {name: jax.jit(f) for name, f in calls.items()}
 

@@ -537,3 +537,45 @@ def test_quick_entry_leaves_other_devices_and_subclasses_the_long_way(
     assert len(calls) == 2
     selu_xp.selu(torch.zeros(3))
     assert len(calls) == 2  # the plain CPU tensor took the quick entry
+
+
+def test_torch_cpu_transforms_and_modes_use_the_kernel() -> None:
+    """Autograd (to the second order), torch.func's transforms, no_grad,
+    inference mode, parameters, the meta device and fake tensors."""
+    torch = pytest.importorskip("torch")
+    x64 = np.linspace(-60.0, 5.0, 650)  # not 0, where f is not differentiable
+    slope = numpy_backend.kernel_ufunc("selu_derivative")(x64.astype(np.float32))
+    x = torch.from_numpy(x64.astype(np.float32))
+    func = torch.func
+    grads = {
+        "func.grad": func.vmap(func.grad(selu_xp.selu))(x),
+        "jacrev": torch.diagonal(func.jacrev(selu_xp.selu)(x[:40])),
+        "vmap": func.vmap(selu_xp.selu_derivative)(x.reshape(25, 26)).reshape(-1),
+    }
+    for name, g in grads.items():
+        np.testing.assert_array_equal(g.numpy(), slope[: g.numel()], err_msg=name)
+    d = torch.from_numpy(x64).requires_grad_()
+    assert torch.autograd.gradcheck(selu_xp.selu, (d,))
+    assert torch.autograd.gradgradcheck(selu_xp.selu, (d,))
+    assert torch.autograd.gradgradcheck(selu_xp.elu_derivative, (d,))
+    want = numpy_backend.kernel_ufunc("selu")(x64.astype(np.float32))
+    with torch.no_grad():
+        np.testing.assert_array_equal(selu_xp.selu(x.requires_grad_()).numpy(), want)
+    with torch.inference_mode():
+        np.testing.assert_array_equal(selu_xp.selu(x.detach().clone()).numpy(), want)
+    p = torch.nn.Parameter(x.detach().clone())
+    y = selu_xp.selu(p)
+    y.sum().backward()
+    assert p.grad is not None
+    np.testing.assert_array_equal(p.grad.numpy(), slope)
+    meta = selu_xp.selu(torch.empty(3, 4, device="meta", dtype=torch.bfloat16))
+    assert (meta.device.type, meta.shape, meta.dtype) == (
+        "meta",
+        (3, 4),
+        torch.bfloat16,
+    )
+    from torch._subclasses.fake_tensor import FakeTensorMode
+
+    with FakeTensorMode():
+        fake = selu_xp.elu(torch.empty(5, 2))
+    assert fake.shape == (5, 2)

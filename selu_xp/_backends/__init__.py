@@ -17,11 +17,13 @@ module is imported only for a library whose array the caller already holds.
 
 ======================  ==============================================
 NumPy                   the compiled kernel's ufuncs, multi-threaded
-PyTorch                 ``aten.elu`` with a correctly rounded ``alpha``
-JAX                     one jitted ``where`` / ``expm1`` expression
+PyTorch                 the kernel on CPU tensors (a custom operator for
+                        autograd and torch.compile); CUDA: ``aten.elu``
+JAX                     the kernel as an XLA FFI handler on the CPU; GPUs:
+                        one jitted ``where`` / ``expm1`` expression
 CuPy                    one fused ``ElementwiseKernel`` per dtype
 Dask                    ``map_blocks`` over the chunk type's fast path
-TensorFlow              a custom gradient around a once-rounded expression
+TensorFlow              a custom gradient around a correctly rounded one
 ======================  ==============================================
 """
 
