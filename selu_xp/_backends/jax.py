@@ -113,7 +113,6 @@ def _partitioned() -> Any:
     one: the result has the input's sharding, and each shard is the handler
     on the input's shard (a custom call is otherwise gathered to one
     device)."""
-    jax = sys.modules["jax"]
     from jax.experimental.custom_partitioning import custom_partitioning
 
     partitioned = custom_partitioning(  # type: ignore[no-untyped-call]
@@ -140,7 +139,6 @@ def _partitioned() -> Any:
         infer_sharding_from_operands=infer,
         sharding_rule="... -> ...",
     )
-    del jax
     return partitioned
 
 
