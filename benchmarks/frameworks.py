@@ -20,6 +20,7 @@ machine (CPU model and SIMD features) and versions.
 from __future__ import annotations
 
 import argparse
+import itertools
 import statistics
 import sys
 import time
@@ -85,7 +86,9 @@ def jax_rows(sizes: tuple[int, ...], x64: bool) -> list[dict[str, Any]]:
     return rows
 
 
-def _row(library: str, dtype: str, n: int, ours: float, theirs: float) -> dict[str, Any]:
+def _row(
+    library: str, dtype: str, n: int, ours: float, theirs: float
+) -> dict[str, Any]:
     return {
         "library": library,
         "dtype": dtype,
@@ -106,7 +109,7 @@ def training_step(steps: int = 300) -> dict[str, Any]:
     def model(activation: Callable[[Any], Any]) -> Callable[[Any, Any], Any]:
         torch.manual_seed(0)
         sizes = [20, 64, 32, 16, 10]
-        layers = [torch.nn.Linear(a, b) for a, b in zip(sizes, sizes[1:])]
+        layers = [torch.nn.Linear(a, b) for a, b in itertools.pairwise(sizes)]
         params = [p for layer in layers for p in layer.parameters()]
         opt = torch.optim.SGD(params, lr=0.01)
 
@@ -120,8 +123,7 @@ def training_step(steps: int = 300) -> dict[str, Any]:
             opt.step()
             return loss
 
-        compiled = torch.compile(step)
-        return compiled
+        return torch.compile(step)
 
     x = torch.randn(256, 20)
     y = torch.randint(0, 10, (256,))
@@ -143,11 +145,11 @@ def markdown(record: dict[str, Any]) -> str:
         "| ratio | difference (µs) |",
         "| --- | --- | ---: | ---: | ---: | ---: | ---: |",
     ]
-    for r in record["rows"]:
-        lines.append(
-            f"| {r['library']} | {r['dtype']} | {r['size']:.0e} | {r['selu_xp_us']} "
-            f"| {r['own_us']} | {r['ratio']} | {r['difference_us']} |"
-        )
+    lines += [
+        f"| {r['library']} | {r['dtype']} | {r['size']:.0e} | {r['selu_xp_us']} "
+        f"| {r['own_us']} | {r['ratio']} | {r['difference_us']} |"
+        for r in record["rows"]
+    ]
     t = record.get("training_step")
     if t:
         lines += [
