@@ -33,6 +33,7 @@ from ._typing import Array, Device, DType, Namespace
 __all__ = [
     "BACKENDS",
     "BOUNDS",
+    "CORRECTLY_ROUNDED",
     "DEFAULT_BOUND",
     "KERNEL_BOUNDS",
     "TORCH_CUDA_FLOAT32",

@@ -16,8 +16,10 @@
 #include <stdint.h>
 #include <string.h>
 
+/* The interface version the handler reports: the oldest whose structures
+ * it reads (0.1, jaxlib 0.8), so that every later XLA accepts it too. */
 #define SX_XLA_API_MAJOR 0
-#define SX_XLA_API_MINOR 3
+#define SX_XLA_API_MINOR 1
 #define SX_XLA_EXTENSION_METADATA 1
 #define SX_XLA_EXECUTE 3
 #define SX_XLA_F16 10
