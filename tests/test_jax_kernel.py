@@ -151,16 +151,7 @@ for dtype in dtypes:
     assert "selu_xp_elu_family" in text, text
 print("ok")
 """
-    run = subprocess.run(
-        [sys.executable, "-c", script],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=300,
-    )
-    assert run.returncode == 0, run.stderr[-3000:]
-    assert run.stdout.strip().endswith("ok")
+    _run_ok(script)
 
 
 def test_transforms_use_the_derivative_kernel() -> None:
@@ -199,16 +190,7 @@ assert len(jax.devices()) == 4
 assert (got.view(np.uint32) == nb.kernel_ufunc("selu")(x).view(np.uint32)).all()
 print("ok")
 """
-    run = subprocess.run(
-        [sys.executable, "-c", script],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=300,
-    )
-    assert run.returncode == 0, run.stderr[-3000:]
-    assert run.stdout.strip().endswith("ok")
+    _run_ok(script)
 
 
 def test_half_dtypes_and_empty_arrays() -> None:
@@ -222,3 +204,17 @@ def test_half_dtypes_and_empty_arrays() -> None:
         np.testing.assert_array_equal(got.view(np.uint16), want)
     empty = selu_xp.selu(jax.numpy.zeros((0, 3), dtype=jax.numpy.float32))
     assert empty.shape == (0, 3)
+
+
+def _run_ok(script: str) -> None:
+    """Run `script` in a fresh Python process; it must print ``ok`` last."""
+    run = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=300,
+    )
+    assert run.returncode == 0, run.stderr[-3000:]
+    assert run.stdout.strip().endswith("ok")

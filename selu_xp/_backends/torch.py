@@ -227,12 +227,7 @@ class _Differentiable(torch.autograd.Function):
     def backward(ctx: Any, grad: Any) -> tuple[Any, None, None, None]:
         """``grad * f'(x)``; for ``f'`` itself ``grad * f''(x)``, where
         ``f''`` is ``f'`` left of 0 and 0 right of it."""
-        (x,) = ctx.saved_tensors
-        pos, neg, derivative = ctx.coefficients
-        slope = _Differentiable.apply(x, pos, neg, True)  # type: ignore[no-untyped-call]
-        if derivative:
-            slope = torch.where(x > 0, torch.zeros_like(slope), slope)
-        return grad * slope, None, None, None
+        return _chain(ctx, grad, _Differentiable.apply)
 
 
 def _setup(ctx: Any, inputs: tuple[Any, ...], output: Any) -> None:
@@ -242,9 +237,16 @@ def _setup(ctx: Any, inputs: tuple[Any, ...], output: Any) -> None:
 def _backward(ctx: Any, grad: Any) -> tuple[Any, None, None, None]:
     """`_Differentiable`'s backward with the operator, for ``torch.compile``
     (which traces the operator's registered autograd without a warning)."""
+    return _chain(ctx, grad, _operator)
+
+
+def _chain(ctx: Any, grad: Any, slope_of: Any) -> tuple[Any, None, None, None]:
+    """``grad * f'(x)``, f' from ``slope_of(x, pos, neg, True)`` (the
+    derivative kernel); for ``f'`` itself ``grad * f''(x)``, where ``f''``
+    is ``f'`` left of 0 and 0 right of it."""
     (x,) = ctx.saved_tensors
     pos, neg, derivative = ctx.coefficients
-    slope = _operator(x, pos, neg, True)
+    slope = slope_of(x, pos, neg, True)
     if derivative:
         slope = torch.where(x > 0, torch.zeros_like(slope), slope)
     return grad * slope, None, None, None

@@ -446,6 +446,27 @@ sx_make_ufunc(PyObject *NPY_UNUSED(self), PyObject *args)
     return ufunc;
 }
 
+/* The ufunc data `d`'s loops over n contiguous elements of type `code` (0
+ * float16, 1 bfloat16, 2 float32, 3 float64) at raw addresses, over the
+ * pool: for arrays that are not NumPy's (apply, the XLA handler). */
+static void
+sx_run_typed(const sx_ufunc_data *d, int code, const void *in, void *out,
+             npy_intp n)
+{
+    static const sx_task_fn tasks[] = {sx_task_f16, sx_task_bf16, sx_task_f32,
+                                       sx_task_f64};
+    static const size_t sizes[] = {2, 2, 4, 8};
+    sx_job job;
+    job.d = d;
+    job.in = (const char *)in;
+    job.out = (char *)out;
+    job.loop32 = d->derivative ? sx_active->derivative32 : sx_active->family32;
+    job.loop64 = d->derivative ? sx_active->derivative64 : sx_active->family64;
+    if (n > 0) {
+        sx_run_job(tasks[code], &job, n, sizes[code]);
+    }
+}
+
 #include "xla_ffi.h"
 
 /* The kernel as an XLA FFI handler: one buffer in, one of the same type and
@@ -458,14 +479,10 @@ sx_make_ufunc(PyObject *NPY_UNUSED(self), PyObject *args)
 static void *
 sx_xla_handler(sx_xla_call_frame *frame)
 {
-    static const sx_task_fn tasks[] = {sx_task_f16, sx_task_bf16, sx_task_f32,
-                                       sx_task_f64};
-    static const size_t sizes[] = {2, 2, 4, 8};
     sx_xla_extension *ext = frame->extension_start;
     const sx_xla_buffer *in, *out;
     const void *flag;
     sx_ufunc_data d;
-    sx_job job;
     int64_t n = 1, i;
     int code;
     if (ext != NULL && ext->type == SX_XLA_EXTENSION_METADATA) {
@@ -500,14 +517,7 @@ sx_xla_handler(sx_xla_call_frame *frame)
     if (code == 3) {
         sx_fold_init(&d.coef, &d.fold); /* 32 entries: a few hundred ns */
     }
-    job.d = &d;
-    job.in = (const char *)in->data;
-    job.out = (char *)out->data;
-    job.loop32 = d.derivative ? sx_active->derivative32 : sx_active->family32;
-    job.loop64 = d.derivative ? sx_active->derivative64 : sx_active->family64;
-    if (n > 0) {
-        sx_run_job(tasks[code], &job, (npy_intp)n, sizes[code]);
-    }
+    sx_run_typed(&d, code, in->data, out->data, (npy_intp)n);
     return NULL;
 }
 
@@ -528,15 +538,11 @@ sx_xla_capsule(PyObject *NPY_UNUSED(self), PyObject *NPY_UNUSED(args))
 static PyObject *
 sx_apply(PyObject *NPY_UNUSED(self), PyObject *const *args, Py_ssize_t nargs)
 {
-    static const sx_task_fn tasks[] = {sx_task_f16, sx_task_bf16, sx_task_f32,
-                                       sx_task_f64};
-    static const size_t sizes[] = {2, 2, 4, 8};
     const sx_ufunc_data *d;
     PyObject *holder;
     long code;
     void *in, *out;
     Py_ssize_t n;
-    sx_job job;
     if (nargs != 5) {
         PyErr_SetString(PyExc_TypeError, "apply takes 5 arguments");
         return NULL;
@@ -559,16 +565,9 @@ sx_apply(PyObject *NPY_UNUSED(self), PyObject *const *args, Py_ssize_t nargs)
         return NULL;
     }
     d = (const sx_ufunc_data *)PyBytes_AS_STRING(holder);
-    job.d = d;
-    job.in = (const char *)in;
-    job.out = (char *)out;
-    job.loop32 = d->derivative ? sx_active->derivative32 : sx_active->family32;
-    job.loop64 = d->derivative ? sx_active->derivative64 : sx_active->family64;
-    if (n > 0) {
-        Py_BEGIN_ALLOW_THREADS
-        sx_run_job(tasks[code], &job, n, sizes[code]);
-        Py_END_ALLOW_THREADS
-    }
+    Py_BEGIN_ALLOW_THREADS
+    sx_run_typed(d, (int)code, in, out, n);
+    Py_END_ALLOW_THREADS
     Py_RETURN_NONE;
 }
 
