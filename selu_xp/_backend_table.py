@@ -470,11 +470,10 @@ BACKENDS: tuple[Backend, ...] = (
 
 # --- The bounds -----------------------------------------------------------------
 
-# Bounds in ULPs of the result dtype.  float32 and half precision are computed
-# wider and rounded once (except on the PyTorch and JAX fast paths, below);
-# float64 has one rounding of the exp/expm1 result and one of the product (the
-# derivative's exp is less accurate than expm1 on NumPy, hence its wider
-# float64 bound).
+# Bounds in ULPs of the result dtype, for float64 on GPUs other than CuPy's
+# (the CPU paths have KERNEL_BOUNDS, below): the kernel's float64 evaluation
+# in array operations, which a GPU compiler may fuse into multiply-adds, or
+# the backend's own kernel.
 BOUNDS = {
     ("selu", "float64"): 1.5,
     ("elu", "float64"): 1.5,
@@ -488,7 +487,9 @@ DEFAULT_BOUND = 1.0
 # correctly rounded, float64 within 1 ULP.
 KERNEL_BOUNDS = {"float16": 0.5, "bfloat16": 0.5, "float32": 0.5, "float64": 1.0}
 # Every other path with float64 (the generic path, TensorFlow's): the narrow
-# dtypes computed in float64 and correctly rounded (selu_xp._rounding).
+# dtypes computed in float64 and correctly rounded (selu_xp._rounding), and
+# float64 itself from the kernel's own evaluation in array operations
+# (selu_xp._careful), with the kernel's bound on the CPU.
 CORRECTLY_ROUNDED = 0.5
 
 # torch's CUDA kernel has not been measured on the test grid (no GPU here):
@@ -524,13 +525,15 @@ def _jax_bound(backend: Backend, name: str, dtype: str, path: str) -> float:
     path evaluates expm1 near 0 with a polynomial (both float32 and float64),
     as the generic path does for float32 when JAX has no float64: 2.5 ULP
     (measured on the CPU: 1.851 selu and 1.299 elu in float32, 1.570 and
-    0.871 in float64).  The generic float64 path uses no expm1 of XLA's (see
-    ``_generic._neg_expm1_float64``) and has the float64 bounds of every
-    backend (measured on the CPU: 1.036 selu, 0.861 elu; 1.378 for selu on an
-    H200, docs/gpu.md).
+    0.871 in float64).  The generic float64 path is the kernel's own
+    evaluation (``selu_xp._careful``): the kernel's bound on the CPU; on a GPU,
+    whose compiler may fuse its products and sums, the float64 bounds of
+    every backend (1.378 for selu on an H200 before it, docs/gpu.md).
     """
     if path == "generic" and backend.float64 and dtype != "float64":
         return CORRECTLY_ROUNDED
+    if path == "generic" and dtype == "float64" and not backend.gpu:
+        return KERNEL_BOUNDS[dtype]
     if dtype in ("float16", "bfloat16"):
         return DEFAULT_BOUND
     if name.endswith("derivative"):
@@ -558,6 +561,8 @@ def bound(backend: Backend, name: str, dtype: str, path: str) -> float:
     own = path == "fast" and backend.module in ("torch", "cupy")
     if dtype != "float64" and backend.float64 and not own:
         return CORRECTLY_ROUNDED
+    if dtype == "float64" and not own and not backend.gpu:
+        return KERNEL_BOUNDS[dtype]  # selu_xp._careful
     return BOUNDS.get((name, dtype), DEFAULT_BOUND)
 
 

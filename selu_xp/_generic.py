@@ -24,6 +24,7 @@ from typing import Any
 
 import numpy as np
 
+from ._careful import in_range, neg_exp, neg_expm1
 from ._compat import (
     array_namespace,
     constant_when_traced,
@@ -47,7 +48,7 @@ def elu_family(x: Array, pos: float, neg: float, *, xp: ModuleType) -> Array:
     # product branch only ever sees values whose product is finite.
     nonpositive = xp.where(positive, where_scalar(0.0, xw, xp), xw)
     if x.dtype == xp.float64:
-        negative_part = _neg_expm1_float64(nonpositive, neg, xp)
+        negative_part = _careful(neg_expm1, nonpositive, pos, neg, xp)
     else:
         # Computed wider (float32 in float64, half precision in float32), the
         # rounding to x's dtype hides expm1's error; float32 with nothing
@@ -57,7 +58,9 @@ def elu_family(x: Array, pos: float, neg: float, *, xp: ModuleType) -> Array:
         negative_part = neg * expm1_nonpositive(nonpositive, xp, polynomial=polynomial)
     bound = _overflow_bound(pos, _name(work, xp))
     if bound < math.inf:
-        clipped = xp.minimum(xw, xp.asarray(bound, dtype=work, device=device(xw)))
+        # Only the positive side, below the bound: no overflow anywhere.
+        right = xp.where(positive, xw, where_scalar(0.0, xw, xp))
+        clipped = xp.minimum(right, xp.asarray(bound, dtype=work, device=device(xw)))
         scaled = pos * clipped
         positive_part = xp.where(
             xw > bound, where_scalar(pos * math.inf, scaled, xp), scaled
@@ -74,9 +77,26 @@ def elu_family_derivative(x: Array, pos: float, neg: float, *, xp: ModuleType) -
     work = working_dtype(x, xp)
     xw = x if x.dtype == work else xp.astype(x, work)
     positive = xw > 0
-    left = neg * xp.exp(xp.where(positive, where_scalar(0.0, xw, xp), xw))
+    nonpositive = xp.where(positive, where_scalar(0.0, xw, xp), xw)
+    if x.dtype == xp.float64:
+        left = _careful(neg_exp, nonpositive, pos, neg, xp)
+    else:
+        left = neg * xp.exp(nonpositive)
     result = xp.where(positive, where_scalar(pos, left, xp), left)
     return _rounded(result, xw, x, pos, neg, True, xp)
+
+
+def _careful(f: Any, x: Array, pos: float, neg: float, xp: ModuleType) -> Array:
+    """``f(x)``, the kernel's float64 evaluation (`selu_xp._careful`), with
+    ``neg`` as the kernel has it; Dask chunk by chunk.  A ``neg`` outside the
+    kernel's range (its clamps are exact for ``2^-20 <= |neg| <= 2^20``)
+    takes the backend's ``expm1`` or ``exp``, as the kernel's callers do."""
+    if not in_range(neg):
+        return neg * (xp.exp(x) if f is neg_exp else xp.expm1(x))
+    pair = coefficient_pairs(pos, neg)[2:]
+    if is_dask_namespace(xp):
+        return x.map_blocks(lambda c: f(c, pair, array_namespace(c)), dtype=x.dtype)
+    return f(x, pair, xp)
 
 
 def _rounded(
@@ -150,67 +170,6 @@ def expm1_nonpositive(
         near_part = xp.where(near == 0, near, near + near * near * q)  # keeps -0.0
     x_far = xp.where(far, x, where_scalar(0.0, x, xp))
     far_part = xp.exp(x_far) - 1.0 if far_from_exp else xp.expm1(x_far)
-    return xp.where(far, far_part, near_part)
-
-
-_SPLITTER = 134217729.0  # 2**27 + 1
-_LN2 = 0.6931471805599453
-# 1/n!, n = 3 .. 18: the Taylor tail of expm1 on [-ln2, 0] to 2**-66.
-_TAIL = tuple(1 / math.factorial(k) for k in range(3, 19))
-
-
-def _split(a: Array) -> tuple[Array, Array]:
-    """Veltkamp's split: ``a = hi + lo`` exactly, 26 bits each."""
-    c = _SPLITTER * a
-    hi = c - (c - a)
-    return hi, a - hi
-
-
-def _two_prod(
-    a: Array, b: float, parts: tuple[Array, Array] | None = None
-) -> tuple[Array, Array]:
-    """``a * b = p + e`` exactly (Dekker), without a fused multiply-add;
-    `parts` is ``_split(a)`` where the caller has it already."""
-    p = a * b
-    ah, al = _split(a) if parts is None else parts
-    bh = _SPLITTER * b - (_SPLITTER * b - b)
-    bl = b - bh
-    return p, ((ah * bh - p) + ah * bl + al * bh) + al * bl
-
-
-def _neg_expm1_float64(x: Array, neg: float, xp: ModuleType) -> Array:
-    """``neg * expm1(x)`` for float64 ``x <= 0``, within 1.5 ULP for any
-    backend whose ``exp`` is within 1 ULP (its ``expm1`` is not used).
-
-    On [-ln2, 0] the Taylor series, with ``neg * x`` and ``neg * x**2 / 2``
-    as exact products (the constant split in two): the rest is below 0.12 of
-    the result, so its rounding errors stay below 0.45 ULP.  Below -ln2,
-    ``neg * exp(x) - neg`` with the product and the difference exact: the
-    result is at least ``neg / 2`` and ``exp(x)`` below 1/2, so an error of
-    1 ULP in ``exp`` is at most 1 ULP of the result, and one rounding adds
-    half an ULP.  Either way no libm ``expm1`` error is multiplied by `neg`.
-    """
-    far = x < -_LN2
-    near = xp.where(far, where_scalar(0.0, x, xp), x)
-    sh, sl = _split(near)
-    a_hi, a_lo = _two_prod(near, neg, (sh, sl))
-    s = near * near
-    s_lo = ((sh * sh - s) + 2.0 * (sh * sl)) + sl * sl  # near**2 = s + s_lo
-    b_hi, b_lo = _two_prod(0.5 * s, neg)
-    q = _TAIL[-1]
-    for c in reversed(_TAIL[:-1]):
-        q = c + near * q
-    tail = neg * (near * s) * q
-    top = a_hi + b_hi  # |b_hi| <= |a_hi| / 2: the error is exact below
-    top_lo = b_hi - (top - a_hi)
-    near_part = top + (top_lo + ((a_lo + b_lo) + (0.5 * neg * s_lo + tail)))
-    near_part = xp.where(near == 0, neg * near, near_part)  # keeps -0.0
-    e = xp.exp(xp.where(far, x, where_scalar(-1.0, x, xp)))
-    p_hi, p_lo = _two_prod(e, neg)
-    d = p_hi - neg
-    bb = d - p_hi
-    d_lo = (p_hi - (d - bb)) + (-neg - bb)  # two-sum: p_hi - neg = d + d_lo
-    far_part = d + (d_lo + p_lo)
     return xp.where(far, far_part, near_part)
 
 

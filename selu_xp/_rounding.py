@@ -20,6 +20,9 @@ and the evaluation rounds a few times more): a backend whose float64
 
 from __future__ import annotations
 
+import contextlib
+import threading
+from collections.abc import Iterator
 from fractions import Fraction
 from functools import lru_cache
 from typing import Any
@@ -80,19 +83,40 @@ def ln2_split() -> tuple[float, float, float, float]:
 
 Pair = tuple[Any, Any]
 
-# The namespace of the arrays being computed, for `_kept` (set by `exact`).
-_XP: list[Namespace] = []
+
+class _Namespaces(threading.local):
+    """The namespaces of the arrays being computed, innermost last, for
+    `_kept`: one stack per thread (threads compute side by side)."""
+
+    def __init__(self) -> None:
+        self.stack: list[Namespace] = []
+
+
+_NAMESPACES = _Namespaces()
+
+
+@contextlib.contextmanager
+def kept_in(xp: Namespace) -> Iterator[None]:
+    """Within it, `_kept` keeps sums and products of `xp`'s arrays apart."""
+    _NAMESPACES.stack.append(xp)
+    try:
+        yield
+    finally:
+        _NAMESPACES.stack.pop()
 
 
 def _kept(v: Any) -> Any:
     """`v`, evaluated as written: TensorFlow's graph optimizer (Grappler)
     would otherwise merge a chain of additions into one AddN and add its
-    terms in another order, which breaks the error-free sums.  A select
-    on ``isfinite`` it cannot see through; infinities become zeros, in
-    error terms whose results are selected away."""
-    if not _XP or isinstance(v, float):
+    terms in another order, which breaks the error-free sums, and XLA
+    would fuse a product into the sum that takes it, or fold two constants
+    into one.  A select on ``isfinite`` neither sees through; infinities
+    become zeros, in error terms whose results are selected away.  Outside
+    `kept_in`, and for Python floats, `v` itself."""
+    stack = _NAMESPACES.stack
+    if not stack or isinstance(v, float):
         return v
-    xp = _XP[-1]
+    xp = stack[-1]
     return xp.where(xp.isfinite(v), v, 0.0 * v)
 
 
@@ -141,10 +165,13 @@ def _div_int(a: Pair, n: float) -> Pair:
 # ---- the exact evaluation ---------------------------------------------------
 
 
-def _power_of_two(n: Array, xp: Namespace) -> Array:
-    """``2.0 ** -n`` for integral ``0 <= n < 256``, exactly, by its bits."""
+def _power_of_two(n: Array, xp: Namespace, *, below: int = 256) -> Array:
+    """``2.0 ** -n`` for integral ``0 <= n < below <= 1024``, exactly, bit
+    by bit (`below` a power of two)."""
     s = n * 0.0 + 1.0
-    for b in (128, 64, 32, 16, 8, 4, 2, 1):
+    b = below
+    while b > 1:
+        b //= 2
         take = n >= b
         s = xp.where(take, s * 2.0**-b, s)
         n = xp.where(take, n - b, n)
@@ -179,11 +206,8 @@ def exact(
     """f(x) (or f'(x)) as a double-double within 2^-100 relative, for float64
     `x` holding float32, float16 or bfloat16 values; `coefficients` is
     ``(pos_hi, pos_lo, neg_hi, neg_lo)``."""
-    _XP.append(xp)
-    try:
+    with kept_in(xp):
         return _exact(x, coefficients, derivative, xp)
-    finally:
-        _XP.pop()
 
 
 def _exact(

@@ -524,6 +524,54 @@ def test_the_exact_evaluation_splits_ln2_as_the_kernel() -> None:
     assert _rounding.ln2_split() == tuple(splits[k] for k in keys)
 
 
+def test_the_careful_port_reads_the_derived_constants() -> None:
+    """selu_xp._careful (the float64 evaluation in array operations) reads
+    the header's derived block: every constant and both tables, as
+    derive.py computes them."""
+    from selu_xp import _careful
+    from selu_xp._kernels import derive
+
+    read = _careful.kernel_constants()
+    assert read["sx_exp2_table"] == tuple(derive.table())
+    assert read["sx_exp2_table_lo"] == tuple(derive.table_lo())
+    careful, _ = derive.careful_coefficients()
+    assert [read[f"SX_D{i}"] for i in range(3, 8)] == list(careful)
+    for name, value in derive.ln2_splits().items():
+        assert read[name] == value
+
+
+@pytest.mark.parametrize(("pos", "neg"), [(1.0, 1.0), (1.0, 0.25), (2.0, -3.5)])
+def test_the_careful_port_has_the_float64_kernels_bits(pos: float, neg: float) -> None:
+    """The float64 evaluation in NumPy operations (selu_xp._careful, the
+    generic path's and TensorFlow's) against the kernel's float64 loop, for
+    ELU-shaped coefficients other than SELU's, on random bit patterns and
+    the clamps' neighbourhoods (SELU itself: tests/test_same_bits.py)."""
+    from selu_xp import _careful
+    from selu_xp._backends.numpy import kernel_ufunc_for
+
+    rng = np.random.default_rng(64)
+    x = np.concatenate(
+        [
+            rng.integers(0, 2**64, 10**5, dtype=np.uint64).view(np.float64),
+            -rng.uniform(0, 800, 10**5),
+            np.asarray([-60.0, -60.5, -760.0, -761.0, -745.2, -5e-324, -0.0, 0.0]),
+        ]
+    )
+    kernel = {d: kernel_ufunc_for(pos, neg, d) for d in (False, True)}
+    if kernel[False] is None:
+        pytest.skip("coefficients outside the kernel's range")
+    left = np.where(x > 0, 0.0, x)
+    pair = (neg, 0.0)
+    with np.errstate(all="ignore"):
+        family = np.where(x > 0, pos * x, _careful.neg_expm1(left, pair, np))
+        slope = np.where(x > 0, pos, _careful.neg_exp(left, pair, np))
+        for got, want in ((family, kernel[False](x)), (slope, kernel[True](x))):
+            same = (got.view(np.uint64) == want.view(np.uint64)) | (
+                np.isnan(got) & np.isnan(want)
+            )
+            assert same.all(), x[~same][:4]
+
+
 @pytest.mark.parametrize("name", FUNCTIONS)
 def test_the_exact_evaluation_rounds_the_hard_inputs_right(name: str) -> None:
     """selu_xp._rounding's exact evaluation, on NumPy, on every float32 input

@@ -3,9 +3,11 @@
 float32 on 10^6 random bit patterns and every input whose rounding the
 exhaustive run had to decide with mpmath (``benchmarks/results/
 hard_inputs.json``); float16 and bfloat16 on all 2^16 inputs, where the
-backend has them; float64 where the kernel runs (NumPy, PyTorch, JAX with
-x64, Dask).  The functions, their gradients, and the same under
-``jax.jit``, ``torch.compile`` and ``tf.function``.
+backend has them; float64 on 10^5 random bit patterns, where the kernel
+runs (NumPy, PyTorch, JAX with x64, Dask) and where its float64 evaluation
+is written in array operations (`selu_xp._careful`: TensorFlow,
+array-api-strict, the generic path).  The functions, their gradients, and
+the same under ``jax.jit``, ``torch.compile`` and ``tf.function``.
 
 The expected bits are the kernel's ufuncs (bfloat16 through the kernel's raw
 entry on NumPy buffers); the kernel itself is checked against mpmath in
@@ -117,7 +119,7 @@ def _tensorflow(name: str, dtype: str, bits: np.ndarray) -> np.ndarray:
     tf = pytest.importorskip("tensorflow")
     x = tf.bitcast(tf.constant(bits.view(f"i{bits.itemsize}")), getattr(tf, dtype))
     y = getattr(selu_xp, name)(x)
-    return tf.bitcast(y, {2: tf.int16, 4: tf.int32}[bits.itemsize]).numpy()
+    return tf.bitcast(y, {2: tf.int16, 4: tf.int32, 8: tf.int64}[bits.itemsize]).numpy()
 
 
 def _dask(name: str, dtype: str, bits: np.ndarray) -> np.ndarray:
@@ -141,10 +143,10 @@ def _generic(name: str, dtype: str, bits: np.ndarray) -> np.ndarray:
 BACKENDS: dict[str, tuple[Callable[..., np.ndarray], tuple[str, ...]]] = {
     "torch": (_torch, ("float16", "bfloat16", "float32", "float64")),
     "jax": (_jax, ("float16", "bfloat16", "float32", "float64")),
-    "tensorflow": (_tensorflow, ("float16", "bfloat16", "float32")),
+    "tensorflow": (_tensorflow, ("float16", "bfloat16", "float32", "float64")),
     "dask": (_dask, ("float16", "float32", "float64")),
-    "array_api_strict": (_strict, ("float32",)),
-    "generic": (_generic, ("float16", "float32")),
+    "array_api_strict": (_strict, ("float32", "float64")),
+    "generic": (_generic, ("float16", "float32", "float64")),
 }
 CASES = [(b, d) for b, (_, dtypes) in BACKENDS.items() for d in dtypes]
 
@@ -241,14 +243,37 @@ def test_jax_jit_has_the_kernels_bits(name: str) -> None:
     assert_same(name, "float32", bits, np.asarray(got))
 
 
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
 @pytest.mark.parametrize("jit_compile", [False, True])
 @pytest.mark.parametrize("name", FUNCTIONS)
-def test_tf_function_has_the_kernels_bits(name: str, jit_compile: bool) -> None:
+def test_tf_function_has_the_kernels_bits(
+    name: str, jit_compile: bool, dtype: str
+) -> None:
+    """Also float64: TensorFlow's graph optimizer and XLA keep the careful
+    evaluation's roundings (no regrouped sums, folded constants or fused
+    multiply-adds), and its subnormals are built from their bits."""
     tf = pytest.importorskip("tensorflow")
-    bits = inputs("float32")[-TRACED:]
+    bits = inputs(dtype)[-TRACED:]
+    signed = {"float32": tf.int32, "float64": tf.int64}[dtype]
     f = tf.function(getattr(selu_xp, name), jit_compile=jit_compile)
-    y = f(tf.bitcast(tf.constant(bits.view(np.int32)), tf.float32))
-    assert_same(name, "float32", bits, tf.bitcast(y, tf.int32).numpy())
+    y = f(tf.bitcast(tf.constant(bits.view(f"i{bits.itemsize}")), getattr(tf, dtype)))
+    assert_same(name, dtype, bits, tf.bitcast(y, signed).numpy())
+
+
+def test_tensorflow_float64_second_derivative() -> None:
+    """f'' from the derivative's own gradient: f' left of 0, 0 right of it
+    (the careful evaluation's table lookups have no automatic derivative)."""
+    tf = pytest.importorskip("tensorflow")
+    values = [-30.0, -2.5, -1e-300, -0.0, 1e-300, 0.5]
+    x = tf.Variable(values, dtype=tf.float64)
+    with tf.GradientTape() as outer:
+        with tf.GradientTape() as inner:
+            y = selu_xp.selu(x)
+        slope = inner.gradient(y, x)
+    curvature = outer.gradient(slope, x).numpy()
+    want = selu_xp.selu_derivative(np.asarray(values))
+    np.testing.assert_array_equal(slope.numpy(), want)
+    np.testing.assert_array_equal(curvature, np.where(np.asarray(values) > 0, 0, want))
 
 
 # ---- subnormals --------------------------------------------------------------

@@ -156,3 +156,21 @@ def test_dask_stays_lazy(backend: Backend, name: str, path: str) -> None:
     assert_close(y, backend.asarray(exact(name, values)), rtol=4 * eps("float64"))
     if path == "fast":
         np.testing.assert_array_equal(got, getattr(selu_xp, name)(values))
+
+
+@pytest.mark.parametrize("alpha", [2.0**22, 2.0**-22])
+def test_torch_generic_path_has_the_generic_derivative(alpha: float) -> None:
+    """Coefficients outside the kernel's range take the generic path; under
+    autograd its gradient is the generic derivative (not an automatic
+    derivative through its table lookups), to every order."""
+    torch = pytest.importorskip("torch")
+    values = [-30.0, -3.0, -0.5, -1e-3, 0.7, 2.0]
+    x = torch.tensor(values, dtype=torch.float64, requires_grad=True)
+    (slope,) = torch.autograd.grad(elu(x, alpha=alpha).sum(), x, create_graph=True)
+    (curvature,) = torch.autograd.grad(slope.sum(), x)
+    want = elu_derivative(np.asarray(values), alpha=alpha)
+    # torch's exp and NumPy's may differ by an ULP
+    np.testing.assert_allclose(slope.detach().numpy(), want, rtol=2**-50)
+    curvature_want = np.where(np.asarray(values) > 0, 0.0, want)
+    np.testing.assert_allclose(curvature.numpy(), curvature_want, rtol=2**-50)
+    assert torch.autograd.gradcheck(lambda v: elu(v, alpha=alpha), (x,))

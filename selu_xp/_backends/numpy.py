@@ -25,6 +25,7 @@ from typing import Any
 
 import numpy as np
 
+from .._careful import in_range
 from .._constants import SELU_SCALE, SELU_SCALE_ALPHA, coefficient_pairs
 
 _ufunc: ModuleType | None
@@ -54,7 +55,6 @@ PARALLEL_MIN = _ufunc.parallel_min() if _ufunc is not None else 1 << 15
 alone: below, waking the kernel's other threads costs more than they save."""
 
 _FAST_DTYPES = (np.dtype(np.float16), np.dtype(np.float32), np.dtype(np.float64))
-_NEG_RANGE = (2.0**-20, 2.0**20)  # |neg| the kernel's clamps are exact for
 
 
 Coefficients = tuple[float, float, float, float]
@@ -62,7 +62,7 @@ Coefficients = tuple[float, float, float, float]
 
 def kernel_coefficients(pos: float, neg: float) -> Coefficients | None:
     """``(pos_hi, pos_lo, neg_hi, neg_lo)`` for the kernel, or ``None``."""
-    if neg != 0 and not _NEG_RANGE[0] <= abs(neg) <= _NEG_RANGE[1]:
+    if not in_range(neg):
         return None  # outside the range the kernel's clamps are exact for
     return coefficient_pairs(pos, neg)
 

@@ -5,62 +5,147 @@ recognised in ``_compat`` and computed here.  float32, float16 and bfloat16
 are computed in float64 with TensorFlow's expm1 and correctly rounded (the
 rounding test and exact evaluation of `selu_xp._rounding`): the kernel's
 bits.
-float64 cannot be computed wider, and TensorFlow's own float64 ``expm1`` and
+float64 cannot be computed wider: it runs the kernel's own float64
+evaluation in TensorFlow operations (`selu_xp._careful`), the same bits
+eagerly, in a graph and under XLA.  TensorFlow's own float64 ``expm1`` and
 ``exp`` are 2.6 and 1.3 ULPs off (more inside ``tf.function``, whose graph
-optimizations pick other kernels), so float64 uses an ``exp`` and ``expm1``
-of its own: Cody-Waite range reduction ``x = k ln 2 + r`` with
-``|r| <= ln(2) / 2``, a Taylor polynomial for ``expm1(r)``, and the power
-``2**k`` built exactly from its bits, which are the same eagerly, in a graph
-and under XLA.  ``tf.nn.selu`` instead computes ``exp(x) - 1`` in the
-input's dtype: 0 at ``x = -1e-8`` in float32.
+optimizations pick other kernels); ``tf.nn.selu`` computes ``exp(x) - 1``
+in the input's dtype: 0 at ``x = -1e-8`` in float32.
 
 `elu_family` carries a ``tf.custom_gradient`` whose gradient is the exact
 derivative, ``pos`` for ``x > 0`` and ``neg * exp(x)`` otherwise, computed
-as the `elu_family_derivative` fast path; that expression is itself made of
-differentiable operations, so ``tf.GradientTape`` gives second derivatives
-too.  The expm1 branch sees ``where(x > 0, -0.0, x)``, so neither branch
-overflows and every gradient is finite.  Everything is elementwise and
-shape-agnostic: eager tensors, variables, symbolic tensors inside
-``tf.function`` (with unknown dimensions) and ``jit_compile=True``.
+as the `elu_family_derivative` fast path, which carries one too (`_slope`),
+so ``tf.GradientTape`` gives derivatives of every order.  The expm1
+branch sees ``where(x > 0, -0.0, x)``, so neither branch overflows and
+every gradient is finite.  Everything is elementwise and shape-agnostic:
+eager tensors, variables, symbolic tensors inside ``tf.function`` (with
+unknown dimensions) and ``jit_compile=True``.
 """
 
 from __future__ import annotations
 
-import math
-import struct
 from functools import lru_cache
 from typing import Any
 
 import tensorflow as tf
 
 from .. import _tensorflow_namespace as tfx
+from .._careful import neg_exp, neg_expm1
+from .._careful import tiny as _tiny
 from .._constants import coefficient_pairs
-from .._generic import EXPM1_POLYNOMIAL
-from .._rounding import exact, flagged, round_pair, to_dtype
+from .._rounding import _power_of_two, exact, flagged, round_pair, to_dtype
 from .._typing import Array
 
 __all__ = ["elu_family", "elu_family_derivative"]
 
 
 def _forward(x: Array, pos: float, neg: float) -> Array:
+    if x.dtype == tf.float64:
+        return _family_float64(x, pos, neg)
+    # Narrower dtypes are computed wider (subnormals widened from their
+    # bits): expm1 suffices.
     w = tfx.astype(x, tf.float64)
     positive = w > 0
     nonpositive = tf.where(positive, tf.constant(-0.0, tf.float64), w)
-    if x.dtype == tf.float64:
-        left = _scaled_expm1_float64(nonpositive, neg)
-    else:  # narrower dtypes are computed wider: expm1 suffices
-        left = neg * tf.math.expm1(nonpositive)
+    left = neg * tf.math.expm1(nonpositive)
     return _rounded(tf.where(positive, pos * w, left), w, x.dtype, pos, neg, False)
 
 
 def _derivative(x: Array, pos: float, neg: float) -> Array:
+    if x.dtype == tf.float64:
+        return _derivative_float64(x, pos, neg)
     w = tfx.astype(x, tf.float64)
     positive = w > 0
-    nonpositive = tf.where(positive, tf.constant(-0.0, tf.float64), w)
-    e = _exp_float64(nonpositive) if x.dtype == tf.float64 else tf.math.exp(nonpositive)
-    left = neg * e
+    left = neg * tf.math.exp(tf.where(positive, tf.constant(-0.0, tf.float64), w))
     y = tf.where(positive, tf.constant(pos, tf.float64), left)
     return _rounded(y, w, x.dtype, pos, neg, True)
+
+
+# ---- float64 on threads that flush subnormals -------------------------------
+#
+# TensorFlow's CPU kernels read subnormal operands as zeros and write zeros
+# for subnormal results.  The kernel's float64 evaluation meets subnormals
+# only at tiny inputs (|x| < 2^-600, where splitting x leaves a subnormal
+# part) and in subnormal results; there they are computed scaled by powers
+# of two, with the same roundings, and subnormal results built from their
+# bits.
+
+_TINY_BITS = 0x1A70000000000000  # the bits of 2^-600
+_SIGN = -(2**63)  # the sign bit, as an int64
+
+
+def _bits(x: Array) -> Array:
+    return tf.bitcast(x, tf.int64)
+
+
+def _family_float64(x: Array, pos: float, neg: float) -> Array:
+    _, _, neg_hi, neg_lo = coefficient_pairs(pos, neg)
+    bits = _bits(x)
+    positive = (bits > 0) & ~tf.math.is_nan(x)  # subnormals are not zeros
+    left = neg_expm1(tfx.where(positive, -0.0, x), (neg_hi, neg_lo), tfx)
+    y = tfx.where(positive, pos * x, left)
+    magnitude = tf.bitwise.bitwise_and(bits, ~_SIGN)
+    tiny = (magnitude < _TINY_BITS) & (magnitude != 0)
+    small = _tiny_family(x, bits, tiny, positive, pos, neg_hi, neg_lo)
+    return tfx.where(tiny, small, y)
+
+
+def _tiny_family(
+    x: Array,
+    bits: Array,
+    tiny: Array,
+    positive: Array,
+    pos: float,
+    neg_hi: float,
+    neg_lo: float,
+) -> Array:
+    """The family at tiny nonzero `x`, from ``X = x 2^1000``
+    (`selu_xp._careful.tiny`): ``pos x`` rounded once, or the kernel's sum,
+    rounded as it rounds it."""
+    subnormal = tf.bitwise.bitwise_and(bits, ~_SIGN) < 2**52
+    steps = tf.cast(tf.bitwise.bitwise_and(bits, 2**52 - 1), tf.float64)
+    steps = tfx.where(bits < 0, -steps, steps)
+    scaled = tfx.where(tiny & ~subnormal, x, 0.0) * 2.0**1000
+    big_x = tfx.where(subnormal, steps * 2.0**-74, scaled)
+    product, error, y = _tiny(big_x, pos, (neg_hi, neg_lo), tfx)
+    right = _to_grid(product, error, 2.0**74, 2.0**-1000)
+    left = _to_grid(y, 0.0 * y, 2.0**-126, 2.0**-200, 2.0**-1000)
+    return tfx.where(positive, right, left)
+
+
+def _derivative_float64(x: Array, pos: float, neg: float) -> Array:
+    _, _, neg_hi, neg_lo = coefficient_pairs(pos, neg)
+    positive = (_bits(x) > 0) & ~tf.math.is_nan(x)
+
+    def last(v: Array, m2: Array) -> Array:
+        power = _power_of_two(-m2, tfx, below=1024)  # 2^m2
+        return _to_grid(v, 0.0 * v, power * 2.0**874, power * 2.0**-200)
+
+    left = neg_exp(tfx.where(positive, -0.0, x), (neg_hi, neg_lo), tfx, last=last)
+    return tfx.where(positive, tf.constant(pos, tf.float64), left)
+
+
+def _to_grid(v: Array, e: Array, up: Any, *down: Any) -> Array:
+    """``(v + e) down[0] down[1]...``, `v` its rounding, rounded once to float64, where
+    ``v up`` is that value in units of 2^-1074 (all exact scalings): a
+    subnormal result is rounded to the nearest unit on its own, ties broken
+    by `e`, then to even, and built from its bits."""
+    z = tf.abs(v * up)
+    small = z < 2.0**52
+    zs = tfx.where(small, z, 0.0)
+    t = _barrier(_barrier(zs + 2.0**52) - 2.0**52)  # to nearest, even
+    d = zs - t
+    ties = (tf.abs(d) == 0.5) & (tfx.where(v < 0, -e, e) * d > 0)
+    units = tf.cast(tfx.where(ties, t + 2.0 * d, t), tf.int64)
+    built = tfx.where(v < 0, tf.bitwise.bitwise_or(units, _SIGN), units)
+    for factor in down:  # one by one: Grappler would fold them to 0
+        v = _barrier(v * factor)
+    return tfx.where(small, tf.bitcast(built, tf.float64), v)
+
+
+def _barrier(v: Array) -> Array:
+    """`v` as computed: Grappler cannot merge sums through a select."""
+    return tf.where(tf.math.is_finite(v), v, tf.zeros_like(v))
 
 
 def _rounded(
@@ -133,113 +218,43 @@ def _in_xla() -> bool:
     return bool(control_flow_util.GraphOrParentsInXlaContext(graph))
 
 
-# ln 2 in two parts: the leading one with 32 trailing zero bits (21 significant),
-# so that k * _LN2_HI is exact for the |k| <= 1100 used here.
-_LN2_HI = 0.6931467056274414
-_LN2_LO = 4.7493250390316726e-07
-_COEFFICIENTS = EXPM1_POLYNOMIAL["float64"][1]
-
-
-def _reduce(x: Array) -> tuple[Array, Array]:
-    """``(k, r)`` with ``x = k ln 2 + r``, ``k`` integral and ``|r| <= ln(2) / 2``."""
-    k = tf.math.round(x * (1.0 / math.log(2.0)))
-    r = (x - k * _LN2_HI) - k * _LN2_LO
-    return k, r
-
-
-def _expm1_reduced(r: Array) -> Array:
-    """``expm1(r)`` for ``|r| <= ln(2) / 2``, by its Taylor polynomial."""
-    q = tf.constant(_COEFFICIENTS[-1], tf.float64)
-    for c in reversed(_COEFFICIENTS[:-1]):
-        q = c + r * q
-    return r + r * r * q
-
-
-def _power_of_two(k: Array) -> Array:
-    """``2.0**k`` for integral float64 ``k`` in the normal range, exactly."""
-    bits = tf.bitwise.left_shift(tf.cast(k, tf.int64) + 1023, tf.constant(52, tf.int64))
-    return tf.bitcast(bits, tf.float64)
-
-
-def _truncate(a: Array) -> Array:
-    """`a` with its 27 lowest significand bits cleared: 26 significant bits."""
-    bits = tf.bitcast(a, tf.int64)
-    return tf.bitcast(
-        tf.bitwise.bitwise_and(bits, tf.constant(_HIGH, tf.int64)), a.dtype
-    )
-
-
-_HIGH = ~((1 << 27) - 1)
-
-
-def _scaled_expm1_float64(x: Array, neg: float) -> Array:
-    """``neg * expm1(x)`` for float64 ``x <= 0`` (and NaN), within 1 ULP.
-
-    With ``expm1(x) = (s - 1) + s r + s t``, ``s = 2**k`` and ``t`` the
-    polynomial's part beyond ``r``, the leading sum ``v = (s - 1) + s r`` is
-    kept with its rounding error (``s - 1`` and ``s r`` are exact), and ``neg
-    * v`` is split so that its largest part, ``neg_hi * v_hi`` (26 bits
-    each), is exact: only the small terms and the final sum are rounded.
-    Every operation is a plain IEEE operation on tensors that graph
-    optimizations and XLA do not reassociate.
-    """
-    neg_hi = _split(neg)
-    neg_lo = neg - neg_hi
-    # Below -40 expm1 rounds to -1; clamping keeps 2**k normal.
-    k, r = _reduce(tf.maximum(x, -40.0))
-    s = _power_of_two(k)
-    q = tf.constant(_COEFFICIENTS[-1], tf.float64)
-    for c in reversed(_COEFFICIENTS[:-1]):
-        q = c + r * q
-    t = r * r * q
-    a = s - 1.0
-    u = s * r
-    v = a + u
-    # The rounding error of v (Fast2Sum, larger operand first).
-    err = tf.where(tf.abs(a) >= tf.abs(u), u - (v - a), a - (v - u))
-    v_hi = _truncate(v)
-    v_lo = v - v_hi
-    small = neg_hi * v_lo + neg_lo * v + neg * (s * t + err)
-    # A select between the two sums: Grappler's arithmetic optimizer would
-    # otherwise flatten them into one AddN that adds the large terms first.
-    small = tf.where(tf.math.is_finite(small), small, tf.zeros_like(small))
-    y = neg_hi * v_hi + small
-    # Keep -0.0 and NaN (tf.maximum would turn NaN into -40).
-    return tf.where(tf.math.logical_or(x == 0, tf.math.is_nan(x)), neg * x, y)
-
-
-def _split(value: float) -> float:
-    """`value` with its 27 lowest significand bits cleared, as a float."""
-    (bits,) = struct.unpack("<q", struct.pack("<d", value))
-    (high,) = struct.unpack("<d", struct.pack("<q", bits & _HIGH))
-    return float(high)
-
-
-def _exp_float64(x: Array) -> Array:
-    """``exp(x)`` for float64 ``x <= 0`` (and NaN), within about 1 ULP."""
-    # exp(-746) already rounds to 0; 2**k is applied in two normal halves.
-    k, r = _reduce(tf.maximum(x, -746.0))
-    half = tf.math.floor(k * 0.5)
-    e = (_expm1_reduced(r) + 1.0) * _power_of_two(half) * _power_of_two(k - half)
-    return tf.where(tf.math.is_nan(x), x, e)
-
-
 @lru_cache(maxsize=64)
 def _differentiable(pos: float, neg: float) -> Any:
     @tf.custom_gradient  # type: ignore[untyped-decorator]
     def family(x: Array) -> tuple[Array, Any]:
         def grad(upstream: Array) -> Array:
-            slope = _derivative(x, pos, neg)
-            if x.dtype == tf.float64:
-                return upstream * slope
-            # The product in float64, exact, rounded once from its bits:
-            # TensorFlow's own multiply flushes subnormal products to zero.
-            wide = tfx.astype(upstream, tf.float64) * tfx.astype(slope, tf.float64)
-            return to_dtype(wide, x.dtype, tfx)
+            return _times(upstream, _slope(pos, neg)(x))
 
         return _forward(x, pos, neg), grad
 
     return family
+
+
+@lru_cache(maxsize=64)
+def _slope(pos: float, neg: float) -> Any:
+    """`_derivative` with its own derivative, ``f''`` = ``f'`` left of 0 and
+    0 right of it, from this function again: every order from the same
+    evaluation (whose table lookups have no useful automatic derivative)."""
+
+    @tf.custom_gradient  # type: ignore[untyped-decorator]
+    def slope(x: Array) -> tuple[Array, Any]:
+        def grad(upstream: Array) -> Array:
+            again = _slope(pos, neg)(x)
+            return _times(upstream, tf.where(x > 0, tf.zeros_like(again), again))
+
+        return _derivative(x, pos, neg), grad
+
+    return slope
+
+
+def _times(upstream: Array, slope: Array) -> Array:
+    """``upstream * slope``, narrow dtypes multiplied in float64, exactly,
+    and rounded once from the bits: TensorFlow's own multiply flushes
+    subnormal products to zero."""
+    if slope.dtype == tf.float64:
+        return upstream * slope
+    wide = tfx.astype(upstream, tf.float64) * tfx.astype(slope, tf.float64)
+    return to_dtype(wide, slope.dtype, tfx)
 
 
 def elu_family(
@@ -253,4 +268,4 @@ def elu_family_derivative(
     x: Array, pos: float, neg: float, *, xp: Any, out: Array = None
 ) -> Array:
     """TensorFlow fast path of ``_generic.elu_family_derivative``."""
-    return _derivative(tf.convert_to_tensor(x), pos, neg)
+    return _slope(pos, neg)(tf.convert_to_tensor(x))

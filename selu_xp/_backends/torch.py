@@ -72,9 +72,18 @@ def _run(x: Array, pos: float, neg: float, derivative: bool, xp: Any, out: Any) 
     elif kind == "cuda":
         result = _cuda(x, pos, neg, derivative)
     if result is None:
-        f = _generic_derivative if derivative else _generic_family
-        result = f(x, pos, neg, xp=xp)
+        if (x.requires_grad and torch.is_grad_enabled()) or _WRAPPED(x):
+            result = _Generic.apply(x, pos, neg, derivative)  # type: ignore[no-untyped-call]
+        else:
+            result = _generic(x, pos, neg, derivative)
     return result if out is None else store(result, out, xp)
+
+
+def _generic(x: Array, pos: float, neg: float, derivative: bool) -> Array:
+    from .._compat import array_namespace
+
+    f = _generic_derivative if derivative else _generic_family
+    return f(x, pos, neg, xp=array_namespace(x))
 
 
 def quick(x: Array, pos: float, neg: float, derivative: bool) -> Array | None:
@@ -228,6 +237,26 @@ class _Differentiable(torch.autograd.Function):
         """``grad * f'(x)``; for ``f'`` itself ``grad * f''(x)``, where
         ``f''`` is ``f'`` left of 0 and 0 right of it."""
         return _chain(ctx, grad, _Differentiable.apply)
+
+
+class _Generic(torch.autograd.Function):
+    """The generic path (devices without the kernel, coefficients outside
+    its range) with its derivative from the generic derivative, as
+    `_Differentiable`: its float64 evaluation's table lookups and the
+    narrow dtypes' exact corrections have no useful automatic derivative."""
+
+    generate_vmap_rule = True
+
+    @staticmethod
+    def forward(x: Any, pos: float, neg: float, derivative: bool) -> Any:
+        return _generic(x, pos, neg, derivative)
+
+    setup_context = _Differentiable.setup_context
+
+    @staticmethod
+    def backward(ctx: Any, grad: Any) -> tuple[Any, None, None, None]:
+        """``grad * f'(x)`` from the generic derivative (`_chain`)."""
+        return _chain(ctx, grad, _Generic.apply)
 
 
 def _setup(ctx: Any, inputs: tuple[Any, ...], output: Any) -> None:
