@@ -35,13 +35,25 @@ SIZES = (10**3, 10**4, 10**5, 10**6, 10**7)
 CALLS = {10**3: 3000, 10**4: 1500, 10**5: 300, 10**6: 60, 10**7: 12}
 
 
+WARM_UP = 20
+"""Untimed calls at the start of each block: after the block's settling
+sleep the core runs slower for a while, which would be charged to the
+first calls of every block."""
+
+
 def _medians(cases: dict[str, Callable[..., Any]], calls: int) -> dict[str, float]:
-    """Median seconds per call of each case, timed in alternating blocks."""
+    """Median seconds per call of each case, timed in alternating blocks,
+    each block after `WARM_UP` untimed calls."""
     times: dict[str, list[float]] = {name: [] for name in cases}
     for f in cases.values():  # warm up: allocation, compilation
         for _ in range(3):
             f()
+    previous = None
     for name, f in alternating_blocks(cases, calls):
+        if name != previous:
+            for _ in range(WARM_UP):
+                f()
+            previous = name
         t0 = time.perf_counter()
         f()
         times[name].append(time.perf_counter() - t0)
