@@ -214,6 +214,27 @@ def test_tensorflow_gradient_is_the_derivative_kernel() -> None:
         assert_same(f"{name}_derivative", "float32", bits, grad)
 
 
+def test_tensorflow_float64_gradient_is_the_derivative_kernel() -> None:
+    """float64 gradients have the derivative kernel's bits, but where they
+    are subnormal: TensorFlow's multiply of the upstream gradient flushes
+    them to zero (a documented difference; `selu_derivative` keeps them)."""
+    tf = pytest.importorskip("tensorflow")
+    bits = inputs("float64")
+    bits = bits[np.isfinite(bits.view(np.float64))]
+    for name in ("selu", "elu"):
+        x = tf.bitcast(tf.constant(bits.view(np.int64)), tf.float64)
+        with tf.GradientTape() as tape:
+            tape.watch(x)
+            y = tf.reduce_sum(getattr(selu_xp, name)(x))
+        grad = tape.gradient(y, x).numpy()
+        want = expected(f"{name}_derivative", "float64", bits).view(np.float64)
+        subnormal = (want != 0) & (np.abs(want) < np.finfo(np.float64).tiny)
+        assert np.any(subnormal)
+        assert np.all(grad[subnormal] == 0)
+        keep = ~subnormal
+        assert_same(f"{name}_derivative", "float64", bits[keep], grad[keep])
+
+
 # ---- under tracing ----------------------------------------------------------
 
 TRACED = 10**5
