@@ -281,6 +281,20 @@ def test_tf_function_has_the_kernels_bits(
     assert_same(name, dtype, bits, tf.bitcast(y, signed).numpy())
 
 
+@pytest.mark.parametrize("name", FUNCTIONS)
+def test_tf_function_of_unknown_shape_has_the_kernels_bits(name: str) -> None:
+    """float64 in a graph whose shape is unknown until it runs: the table
+    is read through selections on the index's bits, not a lookup."""
+    tf = pytest.importorskip("tensorflow")
+    bits = inputs("float64")[-TRACED // 10 :]
+    f = tf.function(
+        getattr(selu_xp, name),
+        input_signature=[tf.TensorSpec([None, None], tf.float64)],
+    )
+    x = tf.bitcast(tf.constant(bits.view(np.int64).reshape(-1, 10)), tf.float64)
+    assert_same(name, "float64", bits, tf.bitcast(f(x), tf.int64).numpy())
+
+
 def test_tensorflow_float64_second_derivative() -> None:
     """f'' from the derivative's own gradient: f' left of 0, 0 right of it
     (the careful evaluation's table lookups have no automatic derivative)."""
