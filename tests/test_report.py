@@ -135,3 +135,17 @@ def test_library_output_is_held_and_written_after_the_report(
     out, err = capfd.readouterr()
     assert "OK: all 0 rows" in out
     assert err.endswith("during the report:\nI0000 a library's log line\n"), err
+
+
+def test_a_cpu_row_with_the_kernels_bound_must_have_numpys_bits() -> None:
+    """Within its bound but an ULP from NumPy is a failure where the row's
+    path has the kernel's bound (every CPU path with float64), and only
+    the bound applies where it has not (JAX without x64)."""
+    exact = _report.Row("x", "cpu", "float32", "fast", 0.5, 1.0, 0.5, same_bits=True)
+    assert exact.failures == ["NumPy's bits (1.000 ULP from them)"]
+    loose = _report.Row("x", "cpu", "float32", "generic", 1.5, 1.0, 2.5)
+    assert loose.ok
+    rows, _ = _report.run()
+    cpu = [r for r in rows if r.device.lower().startswith("cpu")]
+    assert all(r.same_bits or r.bound > 0.5 for r in cpu)
+    assert all(r.ok for r in rows)
