@@ -4,8 +4,13 @@
 (the careful path: a 32-entry table, a degree-7 polynomial and sums
 arranged so that every step that can cancel is exact), operation for
 operation, so that float64 off the kernel has the kernel's bits: every step
-is an IEEE operation that rounds to nearest, the same in C (built without
-contraction) and in any backend that does not fuse a multiply and an add.
+is an IEEE operation that rounds to nearest, as in C (built without
+contraction).  Products and sums pass through selections (`times`,
+``_rounding._kept``), so that XLA does not fuse them into multiply-adds or
+fold constants, and TensorFlow's graph optimizer does not regroup them.
+Backends whose CPU code flushes subnormals to zero (TensorFlow, XLA) need
+more: TensorFlow's path computes tiny inputs (`tiny`) and subnormal
+results scaled, and builds them from their bits.
 
 The constants are read from the header's derived block, which
 ``_kernels/derive.py`` writes (a test re-derives it); the table of
@@ -40,6 +45,7 @@ __all__ = [
     "neg_expm1",
     "split",
     "times",
+    "tiny",
 ]
 
 _SHIFTER = 1.5 * 2.0**52  # SX_SHIFTER: adding it rounds to an integer
