@@ -43,7 +43,10 @@ def client() -> Iterator[Any]:
         n_workers=2,
         threads_per_worker=1,
         processes=True,
-        dashboard_address=None,
+        # A free port of the system's choosing: the scheduler serves HTTP
+        # (health, metrics) even without a dashboard, on 8787 by default,
+        # and warns when another process holds that port.
+        dashboard_address=":0",
         silence_logs=logging.ERROR,
     )
     with cluster, distributed.Client(cluster) as c:
