@@ -127,28 +127,37 @@ def split(a: Array) -> tuple[Array, Array]:
     return hi, a - hi
 
 
-def _entries(table: tuple[float, ...], j: Array, like: Array, xp: Namespace) -> Array:
-    """``table[j]`` elementwise, `j` integral float64: a lookup where the
-    shape is known, else a tree of selections on j's bits."""
+def _entries(
+    tables: tuple[tuple[float, ...], ...], j: Array, like: Array, xp: Namespace
+) -> list[Array]:
+    """``table[j]`` elementwise for each of `tables`, `j` integral float64:
+    a lookup where the shape is known, else a tree of selections on j's
+    bits (either worked out once for all the tables)."""
     from ._compat import device
 
     shape = tuple(like.shape)
     if all(isinstance(d, int) for d in shape):
-        values = xp.asarray(table, dtype=like.dtype, device=device(like))
         index = xp.astype(xp.reshape(j, (-1,)), xp.int64)
-        return xp.reshape(xp.take(values, index), shape)
+        return [
+            xp.reshape(
+                xp.take(xp.asarray(t, dtype=like.dtype, device=device(like)), index),
+                shape,
+            )
+            for t in tables
+        ]
     bits = []
     for b in (16.0, 8.0, 4.0, 2.0, 1.0):
         bits.append(j >= b)
         j = xp.where(bits[-1], j - b, j)
     zero = 0.0 * j
-    level = [zero + t for t in table]
-    for bit in reversed(bits):
-        level = [
-            xp.where(bit, hi, lo)
-            for lo, hi in zip(level[::2], level[1::2], strict=True)
-        ]
-    return level[0]
+    found = []
+    for table in tables:
+        level = [zero + t for t in table]
+        for bit in reversed(bits):
+            pairs = zip(level[::2], level[1::2], strict=True)
+            level = [xp.where(bit, hi, lo) for lo, hi in pairs]
+        found.append(level[0])
+    return found
 
 
 def _rest(r: Array) -> Array:
@@ -185,8 +194,7 @@ def _neg_expm1(x: Array, neg: tuple[float, float], xp: Namespace) -> Array:
     p = a + rest
     pl = _kept(rest - (p - a)) - times(b, 1.0 + p)
     scale = _power_of_two(-m, xp, below=128)  # m >= -87
-    hi = times(_entries(table_hi, j, xc, xp), scale)
-    lo = times(_entries(table_lo, j, xc, xp), scale)
+    hi, lo = (times(e, scale) for e in _entries((table_hi, table_lo), j, xc, xp))
     ah = _kept(hi - n1)
     al = hi - _kept(ah + n1)
     ps_hi, ps_lo = split(p)
@@ -232,8 +240,7 @@ def _neg_exp(x: Array, neg: tuple[float, float], xp: Namespace, last: Any) -> Ar
     kd, j, m = _reduce(xc, xp)
     r = _kept(xc - times(kd, k["SX_STEP64_HI"])) - times(kd, k["SX_STEP64_LO"])
     p = r + _rest(r)
-    hi = _entries(table_hi, j, xc, xp)
-    lo = _entries(table_lo, j, xc, xp)
+    hi, lo = _entries((table_hi, table_lo), j, xc, xp)
     # 2^m in two normal factors: m2 = k/64 rounded to nearest (even).
     m2 = _kept(_kept(times(kd, 1.0 / 64.0) + _SHIFTER) - _SHIFTER)
     e1 = _power_of_two(m2 - m, xp, below=1024)  # m2 - m <= 549

@@ -47,12 +47,13 @@ def elu_family(x: Array, pos: float, neg: float, *, xp: ModuleType) -> Array:
     # The expm1 branch only ever sees x <= 0 (so it cannot overflow), and the
     # product branch only ever sees values whose product is finite.
     nonpositive = xp.where(positive, where_scalar(0.0, xw, xp), xw)
-    if x.dtype == xp.float64:
+    if x.dtype == xp.float64 and in_range(neg):
         negative_part = _careful(neg_expm1, nonpositive, pos, neg, xp)
     else:
         # Computed wider (float32 in float64, half precision in float32), the
         # rounding to x's dtype hides expm1's error; float32 with nothing
-        # wider takes the polynomial.
+        # wider takes the polynomial; float64 with a coefficient outside the
+        # kernel's range, exp(x) - 1 away from 0 and expm1 near it.
         no_wider = work == x.dtype and _name(work, xp) == "float32"
         polynomial = "float32" if no_wider else None
         negative_part = neg * expm1_nonpositive(nonpositive, xp, polynomial=polynomial)
@@ -78,7 +79,7 @@ def elu_family_derivative(x: Array, pos: float, neg: float, *, xp: ModuleType) -
     xw = x if x.dtype == work else xp.astype(x, work)
     positive = xw > 0
     nonpositive = xp.where(positive, where_scalar(0.0, xw, xp), xw)
-    if x.dtype == xp.float64:
+    if x.dtype == xp.float64 and in_range(neg):
         left = _careful(neg_exp, nonpositive, pos, neg, xp)
     else:
         left = neg * xp.exp(nonpositive)
@@ -88,11 +89,9 @@ def elu_family_derivative(x: Array, pos: float, neg: float, *, xp: ModuleType) -
 
 def _careful(f: Any, x: Array, pos: float, neg: float, xp: ModuleType) -> Array:
     """``f(x)``, the kernel's float64 evaluation (`selu_xp._careful`), with
-    ``neg`` as the kernel has it; Dask chunk by chunk.  A ``neg`` outside the
-    kernel's range (its clamps are exact for ``2^-20 <= |neg| <= 2^20``)
-    takes the backend's ``expm1`` or ``exp``, as the kernel's callers do."""
-    if not in_range(neg):
-        return neg * (xp.exp(x) if f is neg_exp else xp.expm1(x))
+    ``neg`` as the kernel has it; Dask chunk by chunk.  The callers take it
+    for a ``neg`` in the kernel's range (`selu_xp._careful.in_range`), and
+    the backend's ``expm1`` or ``exp`` outside it, as the kernel's do."""
     pair = coefficient_pairs(pos, neg)[2:]
     if is_dask_namespace(xp):
         return x.map_blocks(lambda c: f(c, pair, array_namespace(c)), dtype=x.dtype)

@@ -54,6 +54,7 @@ class Row:
     ulp_from_numpy: float
     bound: float
     peer_max_ulp: float = math.nan
+    gpu: bool = False
     same_bits: bool = False
     """Whether the row must have NumPy's bits (0 ULP from NumPy): every CPU
     row whose bound is the kernel's."""
@@ -147,6 +148,7 @@ def _rows(backend: Backend, x: np.ndarray, dtype: str) -> list[Row]:
                 float(np.max(_ulp_diff(y, expected, dtype))),
                 limit,
                 peer,
+                gpu=backend.gpu,
                 same_bits=not backend.gpu and limit <= KERNEL_BOUNDS[dtype],
             )
         )
@@ -239,7 +241,7 @@ def _print_results(rows: list[Row], notes: list[str]) -> int:
     for note in notes:
         print(f"  ({note})")
     for r in rows:
-        if not r.same_bits and r.device.lower().startswith("cpu"):
+        if not r.same_bits and not r.gpu:
             print(
                 f"  ({r.backend} {r.device} {r.dtype} {r.path}: no float64 to "
                 f"compute in, held to {r.bound:g} ULP, not to NumPy's bits)"

@@ -33,7 +33,15 @@ from .. import _tensorflow_namespace as tfx
 from .._careful import neg_exp, neg_expm1
 from .._careful import tiny as _tiny
 from .._constants import coefficient_pairs
-from .._rounding import _power_of_two, exact, flagged, round_pair, to_dtype
+from .._rounding import (
+    _kept,
+    _power_of_two,
+    exact,
+    flagged,
+    kept_in,
+    round_pair,
+    to_dtype,
+)
 from .._typing import Array
 
 __all__ = ["elu_family", "elu_family_derivative"]
@@ -78,10 +86,15 @@ def _bits(x: Array) -> Array:
     return tf.bitcast(x, tf.int64)
 
 
+def _positive(x: Array, bits: Array) -> Array:
+    """``x > 0`` from the sign bit: TensorFlow compares subnormals as zeros."""
+    return (bits > 0) & ~tf.math.is_nan(x)
+
+
 def _family_float64(x: Array, pos: float, neg: float) -> Array:
     _, _, neg_hi, neg_lo = coefficient_pairs(pos, neg)
     bits = _bits(x)
-    positive = (bits > 0) & ~tf.math.is_nan(x)  # subnormals are not zeros
+    positive = _positive(x, bits)
     left = neg_expm1(tfx.where(positive, -0.0, x), (neg_hi, neg_lo), tfx)
     y = tfx.where(positive, pos * x, left)
     magnitude = tf.bitwise.bitwise_and(bits, ~_SIGN)
@@ -115,7 +128,7 @@ def _tiny_family(
 
 def _derivative_float64(x: Array, pos: float, neg: float) -> Array:
     _, _, neg_hi, neg_lo = coefficient_pairs(pos, neg)
-    positive = (_bits(x) > 0) & ~tf.math.is_nan(x)
+    positive = _positive(x, _bits(x))
 
     def last(v: Array, m2: Array) -> Array:
         power = _power_of_two(-m2, tfx, below=1024)  # 2^m2
@@ -126,26 +139,22 @@ def _derivative_float64(x: Array, pos: float, neg: float) -> Array:
 
 
 def _to_grid(v: Array, e: Array, up: Any, *down: Any) -> Array:
-    """``(v + e) down[0] down[1]...``, `v` its rounding, rounded once to float64, where
-    ``v up`` is that value in units of 2^-1074 (all exact scalings): a
-    subnormal result is rounded to the nearest unit on its own, ties broken
-    by `e`, then to even, and built from its bits."""
-    z = tf.abs(v * up)
-    small = z < 2.0**52
-    zs = tfx.where(small, z, 0.0)
-    t = _barrier(_barrier(zs + 2.0**52) - 2.0**52)  # to nearest, even
-    d = zs - t
-    ties = (tf.abs(d) == 0.5) & (tfx.where(v < 0, -e, e) * d > 0)
-    units = tf.cast(tfx.where(ties, t + 2.0 * d, t), tf.int64)
-    built = tfx.where(v < 0, tf.bitwise.bitwise_or(units, _SIGN), units)
-    for factor in down:  # one by one: Grappler would fold them to 0
-        v = _barrier(v * factor)
+    """``(v + e) down[0] down[1]...``, `v` its rounding, rounded once to
+    float64, where ``v up`` is that value in units of 2^-1074 (all exact
+    scalings): a subnormal result is rounded to the nearest unit on its
+    own, ties broken by `e`, then to even, and built from its bits."""
+    with kept_in(tfx):
+        z = tf.abs(v * up)
+        small = z < 2.0**52
+        zs = tfx.where(small, z, 0.0)
+        t = _kept(_kept(zs + 2.0**52) - 2.0**52)  # to nearest, even
+        d = zs - t
+        ties = (tf.abs(d) == 0.5) & (tfx.where(v < 0, -e, e) * d > 0)
+        units = tf.cast(tfx.where(ties, t + 2.0 * d, t), tf.int64)
+        built = tfx.where(v < 0, tf.bitwise.bitwise_or(units, _SIGN), units)
+        for factor in down:  # one by one: Grappler would fold them to 0
+            v = _kept(v * factor)
     return tfx.where(small, tf.bitcast(built, tf.float64), v)
-
-
-def _barrier(v: Array) -> Array:
-    """`v` as computed: Grappler cannot merge sums through a select."""
-    return tf.where(tf.math.is_finite(v), v, tf.zeros_like(v))
 
 
 def _rounded(
