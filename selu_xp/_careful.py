@@ -26,6 +26,8 @@ from functools import lru_cache
 from importlib import resources
 from typing import Any
 
+from ._arrays import where_scalar
+from ._kernels.coefficients import NEG_RANGE, in_range
 from ._rounding import (
     _SPLITTER,
     _fast_two_sum,
@@ -52,13 +54,6 @@ _SHIFTER = 1.5 * 2.0**52  # SX_SHIFTER: adding it rounds to an integer
 _UP = 2.0**200  # SX_UP, the scale of the family's sums
 _FAMILY_LOWEST = -60.0  # the kernel's clamps (sx_family_f64, sx_derivative_f64)
 _DERIVATIVE_LOWEST = -760.0
-NEG_RANGE = (2.0**-20, 2.0**20)
-"""The ``|neg|`` that the kernel's clamps are exact for (or ``neg = 0``)."""
-
-
-def in_range(neg: float) -> bool:
-    """Whether the kernel's evaluation holds for the coefficient `neg`."""
-    return neg == 0 or NEG_RANGE[0] <= abs(neg) <= NEG_RANGE[1]
 
 
 @lru_cache(maxsize=1)
@@ -180,7 +175,6 @@ def neg_expm1(x: Array, neg: tuple[float, float], xp: Namespace) -> Array:
 
 
 def _neg_expm1(x: Array, neg: tuple[float, float], xp: Namespace) -> Array:
-    from ._generic import where_scalar
 
     k = kernel_constants()
     n1, n2, table_hi, table_lo = fold(*neg)
@@ -209,7 +203,6 @@ def _neg_expm1(x: Array, neg: tuple[float, float], xp: Namespace) -> Array:
 def _nan_kept(x: Array, y: Array, xp: Namespace) -> Array:
     """`y`, and ``x + x`` where `x` is NaN, as the kernel: a signaling NaN
     comes back quiet (the sum of the NaNs alone, which cannot overflow)."""
-    from ._generic import where_scalar
 
     nan = x != x
     only = xp.where(nan, x, where_scalar(0.0, x, xp))
@@ -231,7 +224,6 @@ def neg_exp(
 
 
 def _neg_exp(x: Array, neg: tuple[float, float], xp: Namespace, last: Any) -> Array:
-    from ._generic import where_scalar
 
     k = kernel_constants()
     _, _, table_hi, table_lo = fold(*neg)

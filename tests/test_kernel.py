@@ -19,8 +19,8 @@ import selu_xp
 from benchmarks import rounding
 from selu_xp._backends import numpy as numpy_backend
 from selu_xp._constants import SELU_SCALE, SELU_SCALE_ALPHA
-
-from ._reference import max_ulp
+from selu_xp._kernels.coefficients import coefficient_pairs
+from selu_xp.testing.oracle import max_ulp
 
 _ufunc = pytest.importorskip(
     "selu_xp._kernels._ufunc", reason="the compiled kernel was not built here"
@@ -47,6 +47,27 @@ def level(request: pytest.FixtureRequest) -> Iterator[str]:
     """Each dispatch level this CPU can run, forced for the test."""
     with _at_level(request.param) as name:
         yield name
+
+
+def _run(
+    *command: str, env: dict[str, str] | None = None, timeout: float = 300
+) -> subprocess.CompletedProcess[str]:
+    """`command` run from the repository's root, with `env` added to this
+    process's environment, and its output as text."""
+    return subprocess.run(
+        command,
+        cwd=ROOT,
+        env={**os.environ, **(env or {})},
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+
+
+def _python(code: str, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    """Python `code` in a fresh process (`_run`)."""
+    return _run(sys.executable, "-c", code, *args, env=env)
 
 
 def _float32_sample(n: int = 1_000_000) -> np.ndarray:
@@ -342,10 +363,7 @@ def test_thread_count_from_the_environment(value: str, expected: str) -> None:
         "import os, selu_xp; "
         "print(selu_xp.get_num_threads(), len(os.sched_getaffinity(0)))"
     )
-    env = {**os.environ, "SELU_XP_NUM_THREADS": value}
-    run = subprocess.run(
-        [sys.executable, "-c", code], env=env, capture_output=True, text=True
-    )
+    run = _python(code, SELU_XP_NUM_THREADS=value)
     if expected == "error":
         assert run.returncode != 0
         assert "SELU_XP_NUM_THREADS must be an integer" in run.stderr
@@ -363,13 +381,7 @@ def test_the_first_call_takes_the_quick_entry() -> None:
         "y = selu_xp.selu(np.linspace(-1, 1, 10**5, dtype=np.float32))\n"
         "print('array_api_compat.numpy' in sys.modules, 'numpy.f2py' in sys.modules)"
     )
-    run = subprocess.run(
-        [sys.executable, "-c", code],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        check=False,
-    )
+    run = _python(code)
     assert run.returncode == 0, run.stderr
     assert run.stdout.split() == ["False", "False"]
 
@@ -401,15 +413,7 @@ print("ok")
 def test_threadpoolctl_sees_and_limits_the_pool(order: str) -> None:
     """threadpoolctl lists the kernel's pool and its limits set the count,
     whichever of the two is imported first."""
-    env = {**os.environ, "SELU_XP_NUM_THREADS": "3"}
-    result = subprocess.run(
-        [sys.executable, "-c", _THREADPOOLCTL, order],
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=ROOT,
-        check=False,
-    )
+    result = _python(_THREADPOOLCTL, order, SELU_XP_NUM_THREADS="3")
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "ok"
 
@@ -431,8 +435,8 @@ def test_threads_work_in_a_forked_child() -> None:
             "_, status = os.waitpid(pid, 0)\n"
             "sys.exit(os.waitstatus_to_exitcode(status))\n"
         )
-        run = subprocess.run([sys.executable, "-c", code], timeout=120)
-    assert run.returncode == 0
+        run = _python(code)
+    assert run.returncode == 0, run.stderr
     assert expected.dtype == np.float32
 
 
@@ -457,21 +461,12 @@ def test_accuracy_with_numpy_simd_disabled() -> None:
 
     if not set(_NUMPY_LOW.split()) & set(__cpu_dispatch__):
         pytest.skip(f"this NumPy dispatches none of {_NUMPY_LOW} here")
-    env = dict(os.environ, NPY_DISABLE_CPU_FEATURES=_NUMPY_LOW)
-    command = [
-        sys.executable,
-        "-m",
-        "pytest",
-        "-q",
-        "-p",
-        "no:cacheprovider",
-        "tests/test_accuracy.py",
-        "tests/test_kernel.py",
-        "-k",
-        "(numpy or strict or dask or float) and not simd_disabled",
-    ]
-    run = subprocess.run(
-        command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=900
+    run = _run(
+        *(sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"),
+        *("tests/test_accuracy.py", "tests/test_kernel.py"),
+        *("-k", "(numpy or strict or dask or float) and not simd_disabled"),
+        env={"NPY_DISABLE_CPU_FEATURES": _NUMPY_LOW},
+        timeout=900,
     )
     assert run.returncode == 0, run.stdout[-4000:] + run.stderr[-2000:]
     assert " passed" in run.stdout
@@ -488,14 +483,8 @@ def test_without_the_compiled_kernel_the_generic_path_runs() -> None:
         "print(kernel_info())\n"
         "print(selu_xp.selu(x).tolist(), selu_xp.selu(x).dtype)\n"
     )
-    run = subprocess.run(
-        [sys.executable, "-c", program],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=True,
-    )
+    run = _python(program)
+    assert run.returncode == 0, run.stderr
     first, second = run.stdout.splitlines()
     assert first.startswith("generic array-API path (compiled kernel not built")
     with np.errstate(all="ignore"):
@@ -580,7 +569,6 @@ def test_the_exact_evaluation_rounds_the_hard_inputs_right(name: str) -> None:
     import json
 
     from selu_xp import _rounding
-    from selu_xp._constants import coefficient_pairs
 
     record = json.loads(rounding.HARD_INPUTS.read_text())
     x = np.asarray(record["functions"][name], dtype=np.uint32).view(np.float32)
@@ -601,6 +589,28 @@ def _every_float16() -> np.ndarray:
     return np.arange(2**16, dtype=np.uint16).view(np.float16)
 
 
+def _worst_expm1_error(
+    coefficients: tuple[float, ...],
+    form: Callable[[Any, Any], Any],
+    rng: np.random.Generator,
+    h: float,
+) -> float:
+    """The largest relative error against expm1, in mpmath, of ``form(r,
+    q)`` with q the polynomial of `coefficients` at r, at 2,000 random
+    points r of [-h, h]."""
+    import mpmath
+
+    worst = 0.0
+    for r in rng.uniform(-h, h, 2000):
+        rr = mpmath.mpf(float(r))
+        q = mpmath.mpf(0)
+        for c in reversed(coefficients):
+            q = mpmath.mpf(c) + rr * q
+        exact = mpmath.expm1(rr)
+        worst = max(worst, float(abs((form(rr, q) - exact) / exact)))
+    return worst
+
+
 def test_the_derived_polynomial_and_bound_hold() -> None:
     """An independent look at the derived numbers: the table against
     2^(j/32) in mpmath, the polynomial's relative error at 2,000 random
@@ -617,28 +627,14 @@ def test_the_derived_polynomial_and_bound_hold() -> None:
     coefficients, error = derive.fast_coefficients()
     h = derive.REDUCED_MAX
     rng = np.random.default_rng(11)
-    worst = 0.0
-    for r in rng.uniform(-h, h, 2000):
-        rr = mpmath.mpf(float(r))
-        q = mpmath.mpf(0)
-        for c in reversed(coefficients):
-            q = mpmath.mpf(c) + rr * q
-        p = rr * (1 + rr * q)
-        worst = max(worst, float(abs((p - mpmath.expm1(rr)) / mpmath.expm1(rr))))
+    worst = _worst_expm1_error(coefficients, lambda r, q: r * (1 + r * q), rng, h)
     assert worst <= error < 2.0**-46
     bound = derive.fast_error_bound(error)
     assert bound < derive.rounding_test_width(bound) / 2
     assert h >= float(mpmath.log(2) / 64) * (1 + 2.0**-40)
     # The careful (float64) polynomial, and its bounds within 0.55 ulp.
     careful, careful_error = derive.careful_coefficients()
-    worst = 0.0
-    for r in rng.uniform(-h, h, 2000):
-        rr = mpmath.mpf(float(r))
-        q = mpmath.mpf(0)
-        for c in reversed(careful):
-            q = mpmath.mpf(c) + rr * q
-        p = rr + rr * rr / 2 + rr**3 * q
-        worst = max(worst, float(abs((p - mpmath.expm1(rr)) / mpmath.expm1(rr))))
+    worst = _worst_expm1_error(careful, lambda r, q: r + r * r / 2 + r**3 * q, rng, h)
     assert worst <= careful_error < 2.0**-64
     assert all(b < 0.05 * 2.0**-53 for b in derive.careful_error_bounds(careful_error))
     for j, lo in enumerate(derive.table_lo()):
@@ -693,6 +689,31 @@ def test_contiguous_loops_agree_with_the_scalar_source_at_any_offset(
     assert np.array_equal(z.view(f"u{itemsize}"), expected.view(f"u{itemsize}"))
 
 
+def test_the_coefficients_are_the_papers_double_doubles() -> None:
+    """The default SELU computes with the paper's constants to about 106
+    bits, other coefficients with their doubles; none are given for a `neg`
+    outside the range the kernel's clamps are exact for."""
+    from fractions import Fraction
+
+    from selu_xp._constants import PAPER_ALPHA, PAPER_SCALE
+    from selu_xp._kernels.coefficients import NEG_RANGE, kernel_coefficients
+
+    pairs = kernel_coefficients(SELU_SCALE, SELU_SCALE_ALPHA)
+    assert pairs is not None
+    scale = Fraction(PAPER_SCALE)
+    for hi, lo, exact in (
+        (*pairs[:2], scale),
+        (*pairs[2:], scale * Fraction(PAPER_ALPHA)),
+    ):
+        assert hi == float(exact)
+        assert abs(Fraction(hi) + Fraction(lo) - exact) <= exact * Fraction(2) ** -106
+    assert kernel_coefficients(1.0, 0.7) == (1.0, 0.0, 0.7, 0.0)
+    for neg in (0.0, *NEG_RANGE, -NEG_RANGE[0], -NEG_RANGE[1]):
+        assert kernel_coefficients(1.0, neg) == (1.0, 0.0, neg, 0.0)
+    for neg in (NEG_RANGE[0] / 2, NEG_RANGE[1] * 2, np.inf, np.nan):
+        assert kernel_coefficients(1.0, neg) is None
+
+
 def _significant_bits(v: float) -> int:
     """How many bits the significand of `v` needs."""
     m, _ = np.frexp(v)
@@ -706,7 +727,7 @@ def _significant_bits(v: float) -> int:
 @pytest.mark.parametrize(
     ("neg_hi", "neg_lo"),
     [
-        numpy_backend.kernel_coefficients(SELU_SCALE, SELU_SCALE_ALPHA)[2:],  # type: ignore[index]
+        coefficient_pairs(SELU_SCALE, SELU_SCALE_ALPHA)[2:],
         (1.0, 0.0),
         (-0.7, 0.0),
         (2.0**-20, 0.0),
@@ -732,62 +753,152 @@ def test_the_float64_table_holds_the_coefficient(neg_hi: float, neg_lo: float) -
         assert abs(hi[j]) / 2 < abs(n1)
 
 
-_CUDA_TEST = """
-{source}
-struct half_bits {{ unsigned short x; }};
-extern "C" __global__ void f32(const float *x, float *y, int n, sx_coef c)
-{{
-    int i = blockIdx.x * blockDim.x + threadIdx.x;
-    if (i < n) y[i] = sx_family_f32(x[i], &c) + sx_derivative_f32(x[i], &c);
-}}
-extern "C" __global__ void f64(const double *x, double *y, int n, sx_coef c)
-{{
-    int i = blockIdx.x * blockDim.x + threadIdx.x;
-    if (i < n) y[i] = sx_family_f64(x[i], 0, &c) + sx_derivative_f64(x[i], 0, &c);
-}}
-extern "C" __global__ void f16(const float *x, double *y, int n, sx_coef c)
+# CuPy's kernels as its ElementwiseKernel assembles them: the header as the
+# preamble, then per kernel a function whose x and y are one element.  The
+# C form, with a few CUDA intrinsics, builds the header's GPU branch on the
+# CPU, so that the tests run the GPU's code without a GPU.
+_CUDA_KERNEL = """
+extern "C" __global__ void {name}(const {t} *_raw_x, {params}, {t} *_raw_y, int n)
 {{
     int i = blockIdx.x * blockDim.x + threadIdx.x;
     if (i < n) {{
-        double v = sx_family_fast(x[i], &c);
-        y[i] = sx_hard_f16(v) ? sx_family_exact(x[i], &c) : v;
+        const {t} &x = _raw_x[i];
+        {t} &y = _raw_y[i];
+        {operation}
     }}
 }}
 """
+_C_SHIM = """
+#include <string.h>
+#define __CUDACC_RTC__ 1
+#define __device__
+static inline long long __double_as_longlong(double d)
+{ long long u; memcpy(&u, &d, sizeof u); return u; }
+static inline double __longlong_as_double(long long u)
+{ double d; memcpy(&d, &u, sizeof d); return d; }
+static inline float __uint_as_float(unsigned int u)
+{ float f; memcpy(&f, &u, sizeof f); return f; }
+"""
+_C_KERNEL = """
+void {name}(const {t} *_raw_x, {params}, {t} *_raw_y, long n)
+{{
+    long i;
+    for (i = 0; i < n; i++) {{
+        const {t} x = _raw_x[i];
+        {t} y;
+        {operation}
+        _raw_y[i] = y;
+    }}
+}}
+"""
+_C_TYPES = {"float64": "double", "float32": "float", "uint16": "unsigned short"}
+_KERNEL_DTYPES = ("float16", "float32", "float64")
+
+
+def _cupy_source(template: str) -> str:
+    """The header and every kernel of selu_xp._backends.cupy, in `template`."""
+    from selu_xp._backends import cupy as cupy_backend
+
+    parts = [cupy_backend.source()]
+    for dtype in _KERNEL_DTYPES:
+        for derivative in (False, True):
+            params, out, operation, name = cupy_backend.kernel_arguments(
+                dtype, derivative
+            )
+            declared = [p.split() for p in params.split(",")]
+            (t, x), *scalars = ((_C_TYPES[k], v) for k, v in declared)
+            assert x == "x"
+            assert out == f"{declared[0][0]} y"
+            parts.append(
+                template.format(
+                    name=name,
+                    t=t,
+                    params=", ".join(f"{k} {v}" for k, v in scalars),
+                    operation=operation,
+                )
+            )
+    return "\n".join(parts)
+
+
+def _compile(*command: str) -> None:
+    """Run a compiler; its messages are the failure if it fails."""
+    # It runs without the sanitizers a kernel test run may preload.
+    run = _run(*command, env={"LD_PRELOAD": ""})
+    assert run.returncode == 0, run.stderr
 
 
 @pytest.mark.parametrize("arch", ["sm_80", "sm_90"])
 def test_cuda_source_compiles(arch: str, tmp_path: Path) -> None:
-    """The header compiles as CUDA C++ for Ampere and Hopper, with FMA
-    contraction off as CuPy builds it (no GPU needed to compile)."""
+    """CuPy's kernels compile as CUDA C++ for Ampere and Hopper, with FMA
+    contraction off as CuPy builds them (no GPU needed to compile)."""
     import shutil
 
     nvcc = shutil.which("nvcc")
     if nvcc is None:
         pytest.skip("nvcc is not on PATH (the nvidia-cuda-nvcc wheel provides it)")
-    source = (ROOT / "selu_xp" / "_kernels" / "elu_family.h").read_text()
     cu = tmp_path / "elu_family_test.cu"
-    cu.write_text(_CUDA_TEST.format(source=source))
-    # nvcc itself runs without the sanitizers a kernel test run may preload.
-    env = {k: v for k, v in os.environ.items() if k != "LD_PRELOAD"}
-    run = subprocess.run(
-        [
-            nvcc,
-            f"-arch={arch}",
-            "--fmad=false",
-            "-Werror",
-            "all-warnings",
-            "-c",
-            str(cu),
-            "-o",
-            str(tmp_path / "out.o"),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        env=env,
+    cu.write_text(_cupy_source(_CUDA_KERNEL))
+    flags = (f"-arch={arch}", "--fmad=false", "-Werror", "all-warnings")
+    _compile(nvcc, *flags, "-c", str(cu), "-o", str(tmp_path / "out.o"))
+
+
+@pytest.fixture(scope="module")
+def cupy_kernels_on_the_cpu(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    """CuPy's kernels built from the header's GPU branch as C, loaded."""
+    import ctypes
+    import shutil
+    import sysconfig
+
+    compiler = (sysconfig.get_config_var("CC") or "cc").split()[0]
+    if shutil.which(compiler) is None:
+        pytest.skip(f"no C compiler ({compiler}) to build CuPy's kernels as C")
+    tmp = tmp_path_factory.mktemp("cupy_as_c")
+    (tmp / "kernels.c").write_text(_C_SHIM + _cupy_source(_C_KERNEL))
+    flags = ("-O2", "-ffp-contract=off", "-fno-math-errno", "-fno-trapping-math")
+    warnings = ("-Wall", "-Wextra", "-Werror")
+    _compile(
+        compiler,
+        *flags,
+        *warnings,
+        "-shared",
+        "-fPIC",
+        str(tmp / "kernels.c"),
+        "-o",
+        str(tmp / "kernels.so"),
     )
-    assert run.returncode == 0, run.stderr
+    return ctypes.CDLL(str(tmp / "kernels.so"))
+
+
+@pytest.mark.parametrize("dtype", _KERNEL_DTYPES)
+@pytest.mark.parametrize(
+    ("pos", "neg"), [(SELU_SCALE, SELU_SCALE_ALPHA), (1.0, 1.0), (1.0, 0.7)]
+)
+@pytest.mark.parametrize("derivative", [False, True])
+def test_cupy_kernels_have_the_ufuncs_bits(
+    cupy_kernels_on_the_cpu: Any,
+    dtype: str,
+    pos: float,
+    neg: float,
+    derivative: bool,
+) -> None:
+    """CuPy's kernels, run on the CPU through the header's GPU branch (the
+    float64 table computed entry by entry, float16 as its bits), give the
+    NumPy ufunc's bits for every float16 and a sample of other inputs."""
+    import ctypes
+
+    from selu_xp._backends import cupy as cupy_backend
+
+    x = np.ascontiguousarray(_mixed(dtype))
+    y = np.empty_like(x)
+    name = cupy_backend.kernel_arguments(dtype, derivative)[3]
+    kernel = getattr(cupy_kernels_on_the_cpu, name)
+    kernel.restype = None
+    pointer = ctypes.c_void_p
+    kernel.argtypes = [pointer, *[ctypes.c_double] * 4, pointer, ctypes.c_long]
+    kernel(x.ctypes.data, *coefficient_pairs(pos, neg), y.ctypes.data, x.size)
+    want = numpy_backend.kernel_ufunc_for(pos, neg, derivative)(x)
+    bits = f"u{x.itemsize}"
+    np.testing.assert_array_equal(y.view(bits), want.view(bits))
 
 
 def test_the_exhaustive_run_on_a_few_chunks(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -167,80 +167,6 @@ sx_detect(void)
     }
 }
 
-/* ---- float16 and bfloat16 ----------------------------------------------- */
-
-static double
-sx_half_to_double(npy_uint16 h)
-{
-    sx_u64 sign = (sx_u64)(h & 0x8000u) << 48;
-    unsigned e = (h >> 10) & 0x1fu, m = h & 0x3ffu;
-    double v;
-    if (e == 0x1f) {
-        return sx_double(sign | 0x7ff0000000000000ULL | ((sx_u64)m << 42));
-    }
-    v = e == 0 ? (double)m * 0x1p-24 : sx_double((sx_u64)(e + 1008) << 52 |
-                                                 (sx_u64)m << 42);
-    return sign ? -v : v;
-}
-
-/* bfloat16 is the top half of a float32. */
-static double
-sx_bfloat16_to_double(npy_uint16 h)
-{
-    npy_uint32 u = (npy_uint32)h << 16;
-    float f;
-    memcpy(&f, &u, sizeof f);
-    return (double)f;
-}
-
-/* The rounding test for bfloat16, as sx_hard_f16 for float16: 45 bits
- * below its last place, and any subnormal result (below 2^-126). */
-static int
-sx_hard_bf16(double y)
-{
-    sx_u64 a = sx_bits(y) & ~SX_SIGN;
-    sx_u64 low = a & 0x1fffffffffffULL;
-    int near = (low - (0x100000000000ULL - (1ULL << 14))) <= (1ULL << 15);
-    int tiny = (a - 1) < (0x3810000000000000ULL - 1);
-    return near | tiny;
-}
-
-/* Round a double to a 16-bit binary format with `man` stored significand
- * bits and largest exponent `emax` (the bias), to nearest even: float16 is
- * (10, 15), bfloat16 (7, 127).  A NaN (quiet: the loops compute x + x)
- * keeps the top bits of its payload, as NumPy's casts do. */
-static npy_uint16
-sx_double_to_narrow(double d, int man, int emax)
-{
-    sx_u64 b = sx_bits(d), a = b & ~SX_SIGN, m, rest, halfway;
-    npy_uint16 sign = (npy_uint16)((b >> 48) & 0x8000u), h;
-    npy_uint16 inf = (npy_uint16)(((2 * emax + 1) << man));
-    int e = (int)(a >> 52) - 1023, emin = 1 - emax, shift;
-    if (a >= 0x7ff0000000000000ULL) { /* inf; NaN keeps its payload's top
-                                         * bits, as a cast does */
-        return sign | inf |
-               (npy_uint16)((a & 0xfffffffffffffULL) >> (52 - man));
-    }
-    if (e > emax) {
-        return sign | inf;
-    }
-    if (e < emin - man - 1) { /* below half the smallest subnormal */
-        return sign;
-    }
-    m = (a & 0xfffffffffffffULL) | 0x10000000000000ULL;
-    shift = 52 - man + (e < emin ? emin - e : 0);
-    h = (npy_uint16)(m >> shift);
-    rest = m & ((1ULL << shift) - 1);
-    halfway = 1ULL << (shift - 1);
-    if (e >= emin) {
-        h = (npy_uint16)(((e + emax) << man) | (h & ((1u << man) - 1)));
-    }
-    if (rest > halfway || (rest == halfway && (h & 1u))) {
-        h++; /* a carry moves into the exponent (up to inf), as it should */
-    }
-    return sign | h;
-}
-
 /* ---- the ufunc loops ---------------------------------------------------- */
 
 typedef struct {
@@ -250,37 +176,67 @@ typedef struct {
     int derivative;
 } sx_ufunc_data;
 
-/* float16 or bfloat16 elements one at a time, through the fast evaluation
- * and its rounding test (the exact evaluation where it fails). */
+/* The element types, numbered as apply and the XLA handler take them. */
+enum { SX_F16, SX_BF16, SX_F32, SX_F64 };
+static const size_t sx_sizes[] = {2, 2, 4, 8};
+
+/* Contiguous float16 or bfloat16 elements one at a time (sx_narrow), the
+ * flags constant in each loop. */
 static void
 sx_narrow_run(const sx_ufunc_data *d, int bfloat16, const char *in, char *out,
-              npy_intp n, npy_intp is, npy_intp os)
+              npy_intp n)
 {
-    double (*fast)(double, const sx_coef *) =
-        d->derivative ? sx_derivative_fast : sx_family_fast;
-    double (*exact)(double, const sx_coef *) =
-        d->derivative ? sx_derivative_exact : sx_family_exact;
+    const sx_u16 *x = (const sx_u16 *)in;
+    sx_u16 *y = (sx_u16 *)out;
     npy_intp i;
-    for (i = 0; i < n; i++, in += is, out += os) {
-        npy_uint16 h = *(const npy_uint16 *)in;
-        double x = bfloat16 ? sx_bfloat16_to_double(h) : sx_half_to_double(h);
-        double v = fast(x, &d->coef);
-        if (bfloat16 ? sx_hard_bf16(v) : sx_hard_f16(v)) {
-            v = exact(x, &d->coef);
+    if (d->derivative) {
+        for (i = 0; i < n; i++) {
+            y[i] = sx_narrow(x[i], bfloat16, 1, &d->coef);
         }
-        *(npy_uint16 *)out = bfloat16 ? sx_double_to_narrow(v, 7, 127)
-                                      : sx_double_to_narrow(v, 10, 15);
+    }
+    else {
+        for (i = 0; i < n; i++) {
+            y[i] = sx_narrow(x[i], bfloat16, 0, &d->coef);
+        }
     }
 }
 
-/* One contiguous job for the pool: the loop, its coefficients, the data. */
+/* One contiguous job for the pool: the data, its element type, and the
+ * level's loops. */
 typedef struct {
     const sx_ufunc_data *d;
     const char *in;
     char *out;
+    int code;
     sx_loop32 loop32;
     sx_loop64 loop64;
 } sx_job;
+
+/* The pool's task: the job's elements lo to hi, in the environment the
+ * loops need, set on the thread that runs it (fpenv.h). */
+static void
+sx_task(void *arg, npy_intp lo, npy_intp hi)
+{
+    const sx_job *j = (const sx_job *)arg;
+    const char *in = j->in + (size_t)lo * sx_sizes[j->code];
+    char *out = j->out + (size_t)lo * sx_sizes[j->code];
+    sx_fpenv env = sx_fpenv_enter();
+    switch (j->code) {
+    case SX_F16:
+        sx_narrow_run(j->d, 0, in, out, hi - lo);
+        break;
+    case SX_BF16:
+        sx_narrow_run(j->d, 1, in, out, hi - lo);
+        break;
+    case SX_F32:
+        j->loop32((const float *)in, (float *)out, hi - lo, &j->d->coef);
+        break;
+    default:
+        j->loop64((const double *)in, (double *)out, hi - lo, &j->d->coef,
+                  &j->d->fold);
+    }
+    sx_fpenv_leave(env);
+}
 
 /* Whether n elements of `size` bytes at `in` and `out` overlap other than
  * exactly (NumPy passes a forward-safe overlap, such as out one element
@@ -292,78 +248,35 @@ sx_partial_overlap(const char *in, const char *out, npy_intp n, size_t size)
     return in != out && in < out + bytes && out < in + bytes;
 }
 
-/* Run a contiguous job over n elements of `size` bytes, split over the
- * pool's threads where that is safe. */
+/* The ufunc data `d`'s loops over n contiguous elements of type `code` at
+ * `in` and `out`, split over the pool's threads where that is safe: for
+ * NumPy's arrays and for others' (apply, the XLA handler). */
 static void
-sx_run_job(sx_task_fn task, sx_job *job, npy_intp n, size_t size)
+sx_run_typed(const sx_ufunc_data *d, int code, const void *in, void *out,
+             npy_intp n)
 {
-    if (sx_partial_overlap(job->in, job->out, n, size)) {
-        task(job, 0, n);
+    sx_job job;
+    job.d = d;
+    job.in = (const char *)in;
+    job.out = (char *)out;
+    job.code = code;
+    job.loop32 = d->derivative ? sx_active->derivative32 : sx_active->family32;
+    job.loop64 = d->derivative ? sx_active->derivative64 : sx_active->family64;
+    if (n <= 0) {
+        return;
+    }
+    if (sx_partial_overlap(job.in, job.out, n, sx_sizes[code])) {
+        sx_task(&job, 0, n);
     }
     else {
-        sx_parallel(task, job, n);
+        sx_parallel(sx_task, &job, n);
     }
 }
 
-/* The pool's tasks, one per element type: each sets the environment the
- * loops need on the thread that runs it (fpenv.h). */
-static void
-sx_task_f16(void *arg, npy_intp lo, npy_intp hi)
-{
-    const sx_job *j = (const sx_job *)arg;
-    sx_fpenv env = sx_fpenv_enter();
-    sx_narrow_run(j->d, 0, j->in + 2 * lo, j->out + 2 * lo, hi - lo, 2, 2);
-    sx_fpenv_leave(env);
-}
-
-static void
-sx_task_bf16(void *arg, npy_intp lo, npy_intp hi)
-{
-    const sx_job *j = (const sx_job *)arg;
-    sx_fpenv env = sx_fpenv_enter();
-    sx_narrow_run(j->d, 1, j->in + 2 * lo, j->out + 2 * lo, hi - lo, 2, 2);
-    sx_fpenv_leave(env);
-}
-
-static void
-sx_task_f32(void *arg, npy_intp lo, npy_intp hi)
-{
-    const sx_job *j = (const sx_job *)arg;
-    sx_fpenv env = sx_fpenv_enter();
-    j->loop32((const float *)j->in + lo, (float *)j->out + lo, hi - lo,
-              &j->d->coef);
-    sx_fpenv_leave(env);
-}
-
-static void
-sx_task_f64(void *arg, npy_intp lo, npy_intp hi)
-{
-    const sx_job *j = (const sx_job *)arg;
-    sx_fpenv env = sx_fpenv_enter();
-    j->loop64((const double *)j->in + lo, (double *)j->out + lo, hi - lo,
-              &j->d->coef, &j->d->fold);
-    sx_fpenv_leave(env);
-}
-
-static void
-sx_loop_f16(char **args, npy_intp const *dimensions, npy_intp const *steps,
-            void *data)
-{
-    const sx_ufunc_data *d = (const sx_ufunc_data *)data;
-    if (steps[0] == 2 && steps[1] == 2) {
-        sx_job job = {d, args[0], args[1], NULL, NULL};
-        sx_run_job(sx_task_f16, &job, dimensions[0], 2);
-    }
-    else {
-        sx_fpenv env = sx_fpenv_enter();
-        sx_narrow_run(d, 0, args[0], args[1], dimensions[0], steps[0],
-                      steps[1]);
-        sx_fpenv_leave(env);
-    }
-}
-
-/* The float32 and float64 ufunc loops: the level's contiguous loop, or a
- * strided one over the per-element functions. */
+/* The ufunc loops: contiguous elements through sx_run_typed, others one at
+ * a time through the per-element functions. */
+#define SX_FAMILY16(x, d) sx_family_f16(x, &(d)->coef)
+#define SX_DERIVATIVE16(x, d) sx_derivative_f16(x, &(d)->coef)
 #define SX_FAMILY32(x, d) sx_family_f32(x, &(d)->coef)
 #define SX_DERIVATIVE32(x, d) sx_derivative_f32(x, &(d)->coef)
 #define SX_FAMILY64(x, d) sx_family_f64(x, &(d)->fold, &(d)->coef)
@@ -376,10 +289,7 @@ sx_loop_f16(char **args, npy_intp const *dimensions, npy_intp const *steps,
         npy_intp i, n = dimensions[0];                                        \
         char *in = args[0], *out = args[1];                                   \
         if (steps[0] == sizeof(T) && steps[1] == sizeof(T)) {                 \
-            sx_job job = {d, in, out, NULL, NULL};                            \
-            job.loop##BITS = d->derivative ? sx_active->derivative##BITS      \
-                                           : sx_active->family##BITS;         \
-            sx_run_job(sx_task_f##BITS, &job, n, sizeof(T));                  \
+            sx_run_typed(d, SX_F##BITS, in, out, n);                          \
         }                                                                     \
         else {                                                                \
             sx_fpenv env = sx_fpenv_enter();                                  \
@@ -392,6 +302,7 @@ sx_loop_f16(char **args, npy_intp const *dimensions, npy_intp const *steps,
         }                                                                     \
     }
 
+SX_UFUNC_LOOP(sx_loop_f16, sx_u16, 16)
 SX_UFUNC_LOOP(sx_loop_f32, float, 32)
 SX_UFUNC_LOOP(sx_loop_f64, double, 64)
 
@@ -444,27 +355,6 @@ sx_make_ufunc(PyObject *NPY_UNUSED(self), PyObject *args)
     }
     ((PyUFuncObject *)ufunc)->obj = holder;
     return ufunc;
-}
-
-/* The ufunc data `d`'s loops over n contiguous elements of type `code` (0
- * float16, 1 bfloat16, 2 float32, 3 float64) at raw addresses, over the
- * pool: for arrays that are not NumPy's (apply, the XLA handler). */
-static void
-sx_run_typed(const sx_ufunc_data *d, int code, const void *in, void *out,
-             npy_intp n)
-{
-    static const sx_task_fn tasks[] = {sx_task_f16, sx_task_bf16, sx_task_f32,
-                                       sx_task_f64};
-    static const size_t sizes[] = {2, 2, 4, 8};
-    sx_job job;
-    job.d = d;
-    job.in = (const char *)in;
-    job.out = (char *)out;
-    job.loop32 = d->derivative ? sx_active->derivative32 : sx_active->family32;
-    job.loop64 = d->derivative ? sx_active->derivative64 : sx_active->family64;
-    if (n > 0) {
-        sx_run_job(tasks[code], &job, n, sizes[code]);
-    }
 }
 
 #include "xla_ffi.h"

@@ -6,13 +6,17 @@
  *
  * selu is pos = scale, neg = scale * alpha; elu is pos = 1, neg = alpha.  The
  * coefficients come as double-doubles (hi + lo), so that the default SELU
- * computes with the paper's constants, not with their rounded doubles.
+ * computes with the paper's constants, not with their rounded doubles
+ * (selu_xp/_kernels/coefficients.py makes them).
  *
  * The same text is compiled into NumPy's ufunc loops (C, at every x86-64
  * dispatch level) and into CuPy's elementwise kernels (CUDA C++), so it uses
  * plain arithmetic only: no libm call, no global state, no FMA (every target
  * builds with contraction off), IEEE double in round-to-nearest.  Every target
- * therefore gives the same bits.
+ * therefore gives the same bits.  Each element type's function is here:
+ * sx_family_f64 and sx_derivative_f64 (the careful path), sx_family_f32
+ * and sx_derivative_f32, and sx_narrow for float16 and bfloat16, which
+ * travel as their bits (sx_family_f16 and sx_derivative_f16).
  *
  * Three evaluations of exp and expm1:
  *
@@ -44,8 +48,11 @@
 #define SX_DEVICE 1
 typedef unsigned long long sx_u64;
 typedef long long sx_i64;
+typedef unsigned int sx_u32;
+typedef unsigned short sx_u16;
 SX_FN sx_u64 sx_bits(double d) { return (sx_u64)__double_as_longlong(d); }
 SX_FN double sx_double(sx_u64 u) { return __longlong_as_double((sx_i64)u); }
+SX_FN float sx_float(sx_u32 u) { return __uint_as_float(u); }
 #else
 #include <stdint.h>
 #include <string.h>
@@ -53,8 +60,11 @@ SX_FN double sx_double(sx_u64 u) { return __longlong_as_double((sx_i64)u); }
 #define SX_DEVICE 0
 typedef uint64_t sx_u64;
 typedef int64_t sx_i64;
+typedef uint32_t sx_u32;
+typedef uint16_t sx_u16;
 SX_FN sx_u64 sx_bits(double d) { sx_u64 u; memcpy(&u, &d, sizeof u); return u; }
 SX_FN double sx_double(sx_u64 u) { double d; memcpy(&d, &u, sizeof d); return d; }
+SX_FN float sx_float(sx_u32 u) { float f; memcpy(&f, &u, sizeof f); return f; }
 #endif
 
 /* 1.5 * 2^52: adding it rounds to an integer held in the low bits. */
@@ -310,14 +320,18 @@ SX_FN int sx_hard_f32(double y)
     return (float)(y * (1.0 + SX_NEAR)) != (float)(y * (1.0 - SX_NEAR));
 }
 
-/* The same for float16, on the bits: 42 below its last place, and any
- * subnormal result (below 2^-14). */
-SX_FN int sx_hard_f16(double y)
+/* The same for a 16-bit format with `man` stored significand bits and
+ * largest exponent `emax` (float16 (10, 15): 42 bits below its last place;
+ * bfloat16 (7, 127): 45), on the bits: whether those bits lie within 2^14
+ * of the midpoint, or the result is subnormal in the format (below
+ * 2^(1 - emax)). */
+SX_FN int sx_hard_narrow(double y, int man, int emax)
 {
+    int below = 52 - man;
     sx_u64 a = sx_bits(y) & ~SX_SIGN;
-    sx_u64 low = a & 0x3ffffffffffULL;
-    int near = (low - (0x20000000000ULL - (1ULL << 14))) <= (1ULL << 15);
-    int tiny = (a - 1) < (0x3f10000000000000ULL - 1);
+    sx_u64 low = a & ((1ULL << below) - 1);
+    int near = (low - ((1ULL << (below - 1)) - (1ULL << 14))) <= (1ULL << 15);
+    int tiny = (a - 1) < (((sx_u64)(1024 - emax) << 52) - 1);
     return near | tiny;
 }
 
@@ -390,15 +404,17 @@ SX_FN sx_entry sx_fold_get(const sx_fold *f, const sx_coef *c, sx_u64 j)
     return e;
 }
 
-/* e^r - 1 - r for the careful polynomial: r^2/2 + r^3 (D3 + ... + D7 r^4). */
+/* e^r - 1 - r for the careful polynomial: r^2/2 + r^3 (D3 + ... + D7 r^4),
+ * with r2 = r * r; a macro, so that the vector loops (lanes_x86.h) evaluate
+ * the same expression. */
+#define SX_CAREFUL_REST(r, r2)                                                \
+    ((r2) * 0.5 +                                                             \
+     ((r2) * (r)) * (SX_D3 + (r) * (SX_D4 + (r) * (SX_D5 + (r) * (SX_D6 + (r) * SX_D7)))))
+
 SX_FN double sx_careful_rest(double r)
 {
     double r2 = r * r;
-    double q = SX_D6 + r * SX_D7;
-    q = SX_D5 + r * q;
-    q = SX_D4 + r * q;
-    q = SX_D3 + r * q;
-    return r2 * 0.5 + (r2 * r) * q;
+    return SX_CAREFUL_REST(r, r2);
 }
 
 /* 2^200 neg * expm1(x) for -60 <= x <= 0 (or NaN):
@@ -575,5 +591,78 @@ SX_FN float sx_derivative_f32(float x, const sx_coef *c)
     double y = sx_derivative_fast((double)x, c);
     return sx_hard_f32(y) ? (float)sx_derivative_exact((double)x, c) : (float)y;
 }
+
+/* float16 and bfloat16 elements travel as their bits (sx_u16), so that
+ * every target reads and writes them with the same integer operations. */
+
+/* A float16 as a double (exact; a NaN keeps its payload). */
+SX_FN double sx_f16_to_double(sx_u16 h)
+{
+    sx_u64 sign = (sx_u64)(h & 0x8000u) << 48;
+    sx_u32 e = (h >> 10) & 0x1fu, m = h & 0x3ffu;
+    double v;
+    if (e == 0x1f) {
+        return sx_double(sign | 0x7ff0000000000000ULL | ((sx_u64)m << 42));
+    }
+    v = e == 0 ? (double)m * 0x1p-24 : sx_double((sx_u64)(e + 1008) << 52 |
+                                                 (sx_u64)m << 42);
+    return sign ? -v : v;
+}
+
+/* A bfloat16 as a double: it is the top half of a float32. */
+SX_FN double sx_bf16_to_double(sx_u16 h)
+{
+    return (double)sx_float((sx_u32)h << 16);
+}
+
+/* Round a double to a 16-bit binary format with `man` stored significand
+ * bits and largest exponent `emax` (the bias), to nearest even: float16 is
+ * (10, 15), bfloat16 (7, 127).  A NaN (quiet: the evaluations compute
+ * x + x) keeps the top bits of its payload, as NumPy's casts do. */
+SX_FN sx_u16 sx_double_to_narrow(double d, int man, int emax)
+{
+    sx_u64 b = sx_bits(d), a = b & ~SX_SIGN, m, rest, halfway;
+    sx_u16 sign = (sx_u16)((b >> 48) & 0x8000u), h;
+    sx_u16 inf = (sx_u16)(((2 * emax + 1) << man));
+    int e = (int)(a >> 52) - 1023, emin = 1 - emax, shift;
+    if (a >= 0x7ff0000000000000ULL) { /* inf, or NaN */
+        return sign | inf | (sx_u16)((a & 0xfffffffffffffULL) >> (52 - man));
+    }
+    if (e > emax) {
+        return sign | inf;
+    }
+    if (e < emin - man - 1) { /* below half the smallest subnormal */
+        return sign;
+    }
+    m = (a & 0xfffffffffffffULL) | 0x10000000000000ULL;
+    shift = 52 - man + (e < emin ? emin - e : 0);
+    h = (sx_u16)(m >> shift);
+    rest = m & ((1ULL << shift) - 1);
+    halfway = 1ULL << (shift - 1);
+    if (e >= emin) {
+        h = (sx_u16)(((e + emax) << man) | (h & ((1u << man) - 1)));
+    }
+    if (rest > halfway || (rest == halfway && (h & 1u))) {
+        h++; /* a carry moves into the exponent (up to inf), as it should */
+    }
+    return sign | h;
+}
+
+/* f(x) or f'(x) for a float16 or bfloat16 x: the fast evaluation and its
+ * rounding test, the exact evaluation where the test fails, rounded once.
+ * The callers pass constant flags, which the compiler folds. */
+SX_FN sx_u16 sx_narrow(sx_u16 h, int bfloat16, int derivative, const sx_coef *c)
+{
+    int man = bfloat16 ? 7 : 10, emax = bfloat16 ? 127 : 15;
+    double x = bfloat16 ? sx_bf16_to_double(h) : sx_f16_to_double(h);
+    double v = derivative ? sx_derivative_fast(x, c) : sx_family_fast(x, c);
+    if (sx_hard_narrow(v, man, emax)) {
+        v = derivative ? sx_derivative_exact(x, c) : sx_family_exact(x, c);
+    }
+    return sx_double_to_narrow(v, man, emax);
+}
+
+SX_FN sx_u16 sx_family_f16(sx_u16 x, const sx_coef *c) { return sx_narrow(x, 0, 0, c); }
+SX_FN sx_u16 sx_derivative_f16(sx_u16 x, const sx_coef *c) { return sx_narrow(x, 0, 1, c); }
 
 #endif /* SELU_XP_ELU_FAMILY_H */
