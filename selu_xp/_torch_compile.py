@@ -11,7 +11,7 @@ reaches the operator, unchanged, on every call.
 So under tracing every draw becomes one call of the operator
 ``selu_xp::draw``, whose opaque argument holds ``rng`` and the output's
 namespace and device.  On each call of the compiled function the operator
-runs `selu_xp._random.source` and the draw eagerly, exactly as an
+runs `selu_xp._random.eager_source` and the draw eagerly, exactly as an
 uncompiled call does: the numbers are bit for bit those of eager mode,
 from the same generator state, and the generator advances the same way.
 ``rng=None`` seeds a fresh generator from the operating system on every call,
@@ -28,12 +28,11 @@ checks ``rng`` then, as an eager call would.  The compiler guards on the
 identity of a generator given as ``rng``: another generator compiles anew.
 
 This module imports torch and uses its opaque objects (private modules of
-torch 2.13); it is imported only while torch is tracing.
+torch 2.13); `selu_xp._sources` imports it only while torch is tracing.
 """
 
 from __future__ import annotations
 
-from types import ModuleType
 from typing import Any
 
 import torch
@@ -42,15 +41,15 @@ from torch._opaque_base import OpaqueBase
 
 from . import _random
 from ._compat import array_namespace, constant_when_traced
-from ._typing import Array
+from ._typing import Array, Device, DType, Namespace
 
 __all__ = ["Deferred", "generator_source", "source"]
 
 
 class _Arguments(OpaqueBase):
-    """The arguments of `selu_xp._random.source`, in the graph as a black box."""
+    """The arguments of `selu_xp._random.eager_source`, in the graph as a black box."""
 
-    def __init__(self, rng: object, xp: ModuleType, device: Any, func: str) -> None:
+    def __init__(self, rng: object, xp: Namespace, device: Device, func: str) -> None:
         self.rng, self.xp, self.device, self.func = rng, xp, device, func
 
 
@@ -90,14 +89,14 @@ def _draw(
 
 @_draw.register_fake
 def _draw_fake(
-    token: Any, _: Any, __: str, shape: Any, ___: float, dtype: Any, device: Any
+    token: Any, _: Any, __: str, shape: Any, ___: float, dtype: DType, device: Device
 ) -> Any:
     """`_draw`'s output tensors, empty, for tracing."""
     return torch.empty_like(token), torch.empty(shape, dtype=dtype, device=device)
 
 
 @constant_when_traced
-def _arguments(rng: object, xp: ModuleType, device: Any, func: str) -> _Arguments:
+def _arguments(rng: object, xp: Namespace, device: Device, func: str) -> _Arguments:
     """`rng` checked as an eager call checks it, boxed for `_draw`."""
     _random.eager_source(rng, xp, device, func)
     return _Arguments(rng, xp, device, func)
@@ -106,15 +105,15 @@ def _arguments(rng: object, xp: ModuleType, device: Any, func: str) -> _Argument
 class Deferred:
     """The `selu_xp._random.Source` of traced code: draws by `_draw` at run time."""
 
-    def __init__(self, rng: object, xp: ModuleType, device: Any, func: str) -> None:
+    def __init__(self, rng: object, xp: Namespace, device: Device, func: str) -> None:
         self.arguments = _arguments(rng, xp, device, func)
         self.device = torch.device(device)
 
-    def normal(self, shape: tuple[int, ...], scale: float, dtype: Any) -> Array:
+    def normal(self, shape: tuple[int, ...], scale: float, dtype: DType) -> Array:
         return self._call("normal", shape, scale, dtype)
 
     def truncated_normal(
-        self, shape: tuple[int, ...], scale: float, dtype: Any
+        self, shape: tuple[int, ...], scale: float, dtype: DType
     ) -> Array:
         return self._call("truncated_normal", shape, scale, dtype)
 
@@ -122,7 +121,7 @@ class Deferred:
         return self._call("bernoulli", shape, p, torch.bool)
 
     def _call(
-        self, method: str, shape: tuple[int, ...], parameter: float, dtype: Any
+        self, method: str, shape: tuple[int, ...], parameter: float, dtype: DType
     ) -> Array:
         global _TOKEN
         args = (self.arguments, method, list(shape), parameter, dtype, self.device)
@@ -130,11 +129,11 @@ class Deferred:
         return result
 
 
-def source(rng: object, xp: ModuleType, device: Any, func: str) -> _random.Source:
-    """The `Source` of `selu_xp._random.source` while torch is tracing."""
+def source(rng: object, xp: Namespace, device: Device, func: str) -> _random.Source:
+    """The `Source` of `selu_xp._sources.source` while torch is tracing."""
     return Deferred(rng, xp, device, func)
 
 
-def generator_source(generator: Any, device: Any, func: str) -> _random.Source:
-    """`source` for ``selu_xp.torch``'s `generator`, a ``torch.Generator``."""
+def generator_source(generator: Any, device: Device, func: str) -> _random.Source:
+    """`selu_xp._sources.torch_source` for a ``torch.Generator``, traced."""
     return Deferred(generator, _XP, device, func)

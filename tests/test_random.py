@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import importlib
+import subprocess
+import sys
 from typing import Any
 
 import numpy as np
 import pytest
 
 from selu_xp import alpha_dropout, lecun_normal
+from selu_xp._backends import GENERATORS
 
 from ._backends import BACKENDS, Backend
 from ._toolkit import dtype_of, own_generator
@@ -198,3 +202,33 @@ def test_unknown_rng_is_refused(rng: object) -> None:
 def test_negative_seed_is_refused() -> None:
     with pytest.raises(ValueError, match="cannot seed"):
         lecun_normal((4, 3), rng=-1)
+
+
+@pytest.mark.parametrize("library", list(GENERATORS))
+def test_a_generator_library_draws_in_its_backend_module(library: str) -> None:
+    """A library's generator is its backend module's (one place to add one),
+    and the message that lists what rng accepts names it."""
+    pytest.importorskip(library)
+    backend = importlib.import_module(f"selu_xp._backends.{library}")
+    assert callable(backend.native_source)
+    assert callable(backend.fresh_source)
+    assert backend.native_source(object(), np, None, "f") is None
+    with pytest.raises(TypeError, match="expects rng to be") as info:
+        lecun_normal((4, 3), rng=object())
+    assert GENERATORS[library] in str(info.value)
+
+
+def test_an_unknown_rng_imports_no_library() -> None:
+    """Generators are recognised among the libraries already imported only."""
+    code = (
+        "import sys, numpy as np, selu_xp\n"
+        "try:\n"
+        "    selu_xp.alpha_dropout(np.zeros(3), 0.5, rng='0')\n"
+        "except TypeError:\n"
+        "    pass\n"
+        "print(sorted(set(sys.modules) & {'torch', 'jax', 'tensorflow', 'cupy'}))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    assert done.stdout.strip() == "[]"

@@ -10,10 +10,25 @@ Every backend module has the same small interface:
     it first for their default parameters, skipping the namespace look-up
     and the checks, which cost more than a small array's computation.
 
+A library with a generator of its own also draws its random numbers there,
+for `selu_xp._random` (numbers drawn on the host by NumPy otherwise):
+
+``native_source(rng, xp, device, func)``
+    the ``Source`` drawing with `rng` if it is this library's generator
+    (``TypeError`` if it cannot draw for namespace `xp` on `device`), or
+    ``None`` if `rng` is no generator of this library;
+``fresh_source(device, func, like)``
+    the ``Source`` of fresh entropy on `device`, for the array `like`;
+``tracing(like)`` (JAX and TensorFlow only)
+    where Python runs once for many calls, in words, with what to pass as
+    ``rng`` instead of a NumPy generator there; ``None`` when it does not.
+
 `lookup` maps an array's type to its `FastPath`, or to ``None`` where no fast
 path wins (array-api-strict and unknown libraries: the generic path).  The
 one cache is filled here, on an array type's first look-up, and a backend
-module is imported only for a library whose array the caller already holds.
+module is imported only for a library whose array (or generator) the caller
+already holds.  A new backend is a module here, a branch of `backend_of` and,
+if it has a generator, an entry of `GENERATORS`.
 
 ======================  ==============================================
 NumPy                   the compiled kernel's ufuncs, multi-threaded
@@ -29,7 +44,10 @@ TensorFlow              a custom gradient around a correctly rounded one
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import importlib
+import math
+import sys
+from collections.abc import Callable, Iterator
 from types import ModuleType
 from typing import NamedTuple
 
@@ -43,7 +61,16 @@ from .._compat import (
 )
 from .._typing import Array, Namespace
 
-__all__ = ["BY_TYPE", "FastPath", "lookup"]
+__all__ = [
+    "BY_TYPE",
+    "GENERATORS",
+    "LOWER_TAIL",
+    "TRUNCATION",
+    "FastPath",
+    "backend_of",
+    "generator_backends",
+    "lookup",
+]
 
 
 class FastPath(NamedTuple):
@@ -62,6 +89,22 @@ class FastPath(NamedTuple):
 # here would also stop torch.compile(fullgraph=True) on a first call.
 BY_TYPE: dict[type, FastPath | None] = {}
 
+GENERATORS = {
+    "torch": "torch.Generator",
+    "cupy": "cupy.random.Generator",
+    "jax": "a JAX PRNG key",
+    "tensorflow": "tf.random.Generator",
+}
+"""The libraries that draw with a generator of their own (each the name of
+the library's top-level module and of its backend module), and that
+generator in words."""
+
+TRUNCATION = 2.0
+"""Every source's truncated normal is ``Z`` conditioned on ``|Z| <= 2``."""
+
+LOWER_TAIL = 0.5 * math.erfc(TRUNCATION / math.sqrt(2.0))
+"""``P(Z < -2)`` for a standard normal ``Z``, cut off by the truncation."""
+
 
 def lookup(x: Array, xp: Namespace) -> FastPath | None:
     """The fast path for `x` (of namespace `xp`), or ``None`` for the generic path."""
@@ -70,7 +113,7 @@ def lookup(x: Array, xp: Namespace) -> FastPath | None:
         return BY_TYPE[kind]
     except KeyError:
         pass
-    module = _module(xp)
+    module = backend_of(xp)
     path = None
     if module is not None:
         path = _path_of(module)
@@ -103,7 +146,8 @@ def _preload_numpy() -> None:
     BY_TYPE.setdefault(np.ndarray, _path_of(numpy))
 
 
-def _module(xp: Namespace) -> ModuleType | None:
+def backend_of(xp: Namespace) -> ModuleType | None:
+    """The backend module of namespace `xp`, or ``None`` if it has none."""
     # Plain import statements, one per library: TorchDynamo traces these (a
     # first look-up may happen inside torch.compile), not importlib's.
     if is_numpy_namespace(xp):
@@ -131,6 +175,13 @@ def _module(xp: Namespace) -> ModuleType | None:
 
         return tensorflow
     return None
+
+
+def generator_backends() -> Iterator[ModuleType]:
+    """The backend modules of the `GENERATORS` libraries imported so far."""
+    for name in GENERATORS:
+        if name in sys.modules:
+            yield importlib.import_module(f"{__name__}.{name}")
 
 
 _preload_numpy()

@@ -21,33 +21,47 @@ float64 when x64 is enabled).  The expm1 branch sees ``where(x > 0, -0.0,
 x)``, so neither branch overflows and gradients are finite everywhere.
 Called on tracers the inner ``jit`` is inlined into the caller's
 computation.
+
+Random numbers are drawn natively with a PRNG key (`JaxSource`), used as
+given, not split.  Fresh entropy, and NumPy's generators, are refused where
+JAX traces (`tracing`): they would be drawn once, while tracing.
 """
 
 from __future__ import annotations
 
+import secrets
 import sys
 from functools import cache, lru_cache
 from typing import Any
 
 import numpy as np
 
-from .._constants import coefficient_pairs
+from .._compat import is_jax_namespace
 from .._generic import expm1_nonpositive
-from .._typing import Array
-from .numpy import kernel_coefficients, kernel_module
+from .._kernels.coefficients import coefficient_pairs, kernel_coefficients
+from .._typing import Array, Device, DType, Namespace
+from .._validation import check_rng_device, check_rng_library
+from . import TRUNCATION
+from .numpy import kernel_module
 
-__all__ = ["elu_family", "elu_family_derivative"]
+__all__ = [
+    "elu_family",
+    "elu_family_derivative",
+    "fresh_source",
+    "native_source",
+    "tracing",
+]
 
 
 def elu_family(
-    x: Array, pos: float, neg: float, *, xp: Any, out: Array = None
+    x: Array, pos: float, neg: float, *, xp: Namespace, out: Array = None
 ) -> Array:
     """JAX fast path of ``_generic.elu_family``; `out` is refused earlier."""
     return _compiled(derivative=False)(x, pos, neg, _platform(x))
 
 
 def elu_family_derivative(
-    x: Array, pos: float, neg: float, *, xp: Any, out: Array = None
+    x: Array, pos: float, neg: float, *, xp: Namespace, out: Array = None
 ) -> Array:
     """JAX fast path of ``_generic.elu_family_derivative``."""
     return _compiled(derivative=True)(x, pos, neg)
@@ -246,3 +260,117 @@ def _compiled(*, derivative: bool) -> Any:
         return differentiable(x, pos, neg, platform), slope(x, pos, neg) * t
 
     return jax.jit(differentiable, static_argnums=(1, 2, 3))
+
+
+class JaxSource:
+    """Native draws with a JAX PRNG key, placed on the output's device."""
+
+    def __init__(self, key: Any, jax: Namespace, device: Device) -> None:
+        self.key, self.jax, self.device = key, jax, device
+
+    def normal(self, shape: tuple[int, ...], scale: float, dtype: DType) -> Array:
+        z = self.jax.random.normal(self.key, shape, dtype=self._work(dtype))
+        return self._place((z * scale).astype(dtype))
+
+    def truncated_normal(
+        self, shape: tuple[int, ...], scale: float, dtype: DType
+    ) -> Array:
+        random = self.jax.random
+        work = self._work(dtype)
+        z = random.truncated_normal(self.key, -TRUNCATION, TRUNCATION, shape, work)
+        return self._place((z * scale).astype(dtype))
+
+    def bernoulli(self, shape: tuple[int, ...], p: float) -> Array:
+        return self._place(self.jax.random.bernoulli(self.key, p, shape))
+
+    def _work(self, dtype: DType) -> DType:
+        jnp = self.jax.numpy
+        return jnp.float64 if dtype == jnp.float64 else jnp.float32
+
+    def _place(self, x: Array) -> Array:
+        jax = self.jax
+        if (
+            self.device is None
+            or isinstance(x, jax.core.Tracer)
+            or _sharded(self.device, jax)
+        ):
+            # Left uncommitted: JAX moves it to the sharding of the input.
+            return x
+        return self.jax.device_put(x, self.device)
+
+
+def native_source(
+    rng: object, xp: Namespace, device: Device, func: str
+) -> JaxSource | None:
+    """`rng`'s source if it is a single JAX PRNG key (for `xp` on `device`)."""
+    jax = sys.modules["jax"]
+    if not (isinstance(rng, jax.Array) and _is_key(rng, jax)):
+        return None
+    check_rng_library("JAX PRNG key", is_jax_namespace(xp), xp, func)
+    if rng.ndim != (0 if _typed_key(rng, jax) else 1):
+        msg = f"{func}() expects a single JAX PRNG key, got keys of shape {rng.shape}."
+        raise TypeError(msg)
+    if not (
+        device is None or isinstance(rng, jax.core.Tracer) or _sharded(device, jax)
+    ):
+        check_rng_device(_one_device(rng.devices()), device, func)
+    return JaxSource(rng, jax, device)
+
+
+def fresh_source(device: Device, func: str, like: Array) -> JaxSource:
+    """A new key from fresh entropy; `ValueError` where JAX traces."""
+    jax = sys.modules["jax"]
+    key = jax.random.key(secrets.randbits(31))
+    where = _traced(like, jax, key)
+    if where is not None:
+        msg = (
+            f"{func}() got rng=None {where}. Fresh entropy cannot be drawn "
+            "there: under jax.jit it would be drawn once, while JAX traces, and "
+            "every call of the compiled function would reuse those numbers "
+            f"(under jax.vmap the whole batch would share them). {_PASS_A_KEY}."
+        )
+        raise ValueError(msg)
+    return JaxSource(key, jax, device)
+
+
+def tracing(like: Array) -> tuple[str, str] | None:
+    """Where JAX traces, in words, and what to pass as ``rng`` there."""
+    where = _traced(like, sys.modules["jax"])
+    return None if where is None else (where, _PASS_A_KEY)
+
+
+_PASS_A_KEY = (
+    "Pass a PRNG key, rng=jax.random.key(seed), as an argument of the "
+    "traced function, and a new key on every step (jax.random.split or "
+    "jax.random.fold_in)"
+)
+
+
+def _traced(like: Array, jax: Namespace, key: Any = None) -> str | None:
+    """Where JAX traces: `like`, or the calling function (a new `key` is a
+    tracer there); None eagerly."""
+    if isinstance(like, jax.core.Tracer):
+        return f"for an input traced by JAX ({type(like).__name__})"
+    if isinstance(jax.random.key(0) if key is None else key, jax.core.Tracer):
+        return "inside a function that JAX traces (jax.jit, lax.scan, ...)"
+    return None
+
+
+def _one_device(devices: set[Device]) -> Device:
+    return next(iter(devices)) if len(devices) == 1 else devices
+
+
+def _sharded(device: Device, jax: Namespace) -> bool:
+    """Whether `device` is a sharding over several devices (a sharded input)."""
+    return isinstance(device, jax.sharding.Sharding)
+
+
+def _typed_key(rng: Any, jax: Namespace) -> bool:
+    return bool(jax.dtypes.issubdtype(rng.dtype, jax.dtypes.prng_key))
+
+
+def _is_key(rng: Any, jax: Namespace) -> bool:
+    """A typed key array, or a raw ``uint32[2]`` key."""
+    if _typed_key(rng, jax):
+        return True
+    return bool(rng.dtype == np.uint32 and rng.shape == (2,))

@@ -20,10 +20,15 @@ branch sees ``where(x > 0, -0.0, x)``, so neither branch overflows and
 every gradient is finite.  Everything is elementwise and shape-agnostic:
 eager tensors, variables, symbolic tensors inside ``tf.function`` (with
 unknown dimensions) and ``jit_compile=True``.
+
+Random numbers are drawn natively by a ``tf.random.Generator``, or by
+TensorFlow's stateful random operations for fresh entropy
+(`TensorFlowSource`); both draw on every call of a ``tf.function`` graph.
 """
 
 from __future__ import annotations
 
+import contextlib
 from functools import lru_cache
 from typing import Any
 
@@ -32,7 +37,8 @@ import tensorflow as tf
 from .. import _tensorflow_namespace as tfx
 from .._careful import neg_exp, neg_expm1
 from .._careful import tiny as _tiny
-from .._constants import coefficient_pairs
+from .._compat import is_tensorflow_namespace
+from .._kernels.coefficients import coefficient_pairs
 from .._rounding import (
     _kept,
     _power_of_two,
@@ -42,9 +48,16 @@ from .._rounding import (
     round_pair,
     to_dtype,
 )
-from .._typing import Array
+from .._typing import Array, Device, DType, Namespace
+from .._validation import check_rng_library
 
-__all__ = ["elu_family", "elu_family_derivative"]
+__all__ = [
+    "elu_family",
+    "elu_family_derivative",
+    "fresh_source",
+    "native_source",
+    "tracing",
+]
 
 
 def _forward(x: Array, pos: float, neg: float) -> Array:
@@ -158,7 +171,7 @@ def _to_grid(v: Array, e: Array, up: Any, *down: Any) -> Array:
 
 
 def _rounded(
-    y: Array, w: Array, dtype: Any, pos: float, neg: float, derivative: bool
+    y: Array, w: Array, dtype: DType, pos: float, neg: float, derivative: bool
 ) -> Array:
     """float64 `y` at `w` correctly rounded to `dtype` (`selu_xp._rounding`).
 
@@ -183,7 +196,7 @@ def _rounded(
 
 
 def _correctly_rounded(
-    y: Array, w: Array, dtype: Any, pos: float, neg: float, derivative: bool
+    y: Array, w: Array, dtype: DType, pos: float, neg: float, derivative: bool
 ) -> Array:
     rounded = to_dtype(y, dtype, tfx)
     hard = flagged(y, dtype, tfx)
@@ -204,7 +217,7 @@ def _correctly_rounded(
 
 
 @lru_cache(maxsize=64)
-def _exactly(pairs: tuple[float, ...], derivative: bool, dtype: Any) -> Any:
+def _exactly(pairs: tuple[float, ...], derivative: bool, dtype: DType) -> Any:
     """The exact evaluation, correctly rounded to `dtype`, as a graph of its
     own: a few hundred operations, traced once per process and coefficients,
     which every graph that uses it calls (and XLA inlines)."""
@@ -267,14 +280,78 @@ def _times(upstream: Array, slope: Array) -> Array:
 
 
 def elu_family(
-    x: Array, pos: float, neg: float, *, xp: Any, out: Array = None
+    x: Array, pos: float, neg: float, *, xp: Namespace, out: Array = None
 ) -> Array:
     """TensorFlow fast path of ``_generic.elu_family``; `out` is refused earlier."""
     return _differentiable(pos, neg)(tf.convert_to_tensor(x))
 
 
 def elu_family_derivative(
-    x: Array, pos: float, neg: float, *, xp: Any, out: Array = None
+    x: Array, pos: float, neg: float, *, xp: Namespace, out: Array = None
 ) -> Array:
     """TensorFlow fast path of ``_generic.elu_family_derivative``."""
     return _slope(pos, neg)(tf.convert_to_tensor(x))
+
+
+class TensorFlowSource:
+    """Native draws with a tf.random.Generator, or TensorFlow's stateful ops."""
+
+    def __init__(self, gen: Any, tf: Namespace, device: Device) -> None:
+        self.gen, self.tf, self.device = gen, tf, device
+
+    def normal(self, shape: tuple[int, ...], scale: float, dtype: DType) -> Array:
+        with self._on():
+            draw = self.tf.random.normal if self.gen is None else self.gen.normal
+            z = draw(shape, dtype=self._work(dtype))
+            return self.tf.cast(z * scale, dtype)
+
+    def truncated_normal(
+        self, shape: tuple[int, ...], scale: float, dtype: DType
+    ) -> Array:
+        # TensorFlow's truncated normal re-draws beyond two standard deviations.
+        tf = self.tf
+        with self._on():
+            gen = self.gen
+            draw = tf.random.truncated_normal if gen is None else gen.truncated_normal
+            z = draw(shape, dtype=self._work(dtype))
+            return tf.cast(z * scale, dtype)
+
+    def bernoulli(self, shape: tuple[int, ...], p: float) -> Array:
+        with self._on():
+            draw = self.tf.random.uniform if self.gen is None else self.gen.uniform
+            return draw(shape, dtype=self.tf.float32) < p
+
+    def _work(self, dtype: DType) -> DType:
+        tf = self.tf
+        return tf.float64 if dtype == tf.float64 else tf.float32
+
+    def _on(self) -> Any:
+        if self.device:
+            return self.tf.device(self.device)
+        return contextlib.nullcontext()
+
+
+def native_source(
+    rng: object, xp: Namespace, device: Device, func: str
+) -> TensorFlowSource | None:
+    """`rng`'s source if it is a ``tf.random.Generator`` (for `xp`)."""
+    if not isinstance(rng, tf.random.Generator):
+        return None
+    check_rng_library("tf.random.Generator", is_tensorflow_namespace(xp), xp, func)
+    return TensorFlowSource(rng, tf, device)
+
+
+def fresh_source(device: Device, func: str, like: Array) -> TensorFlowSource:
+    """TensorFlow's stateful random operations: fresh on every call of a graph."""
+    return TensorFlowSource(None, tf, device)
+
+
+def tracing(like: Array) -> tuple[str, str] | None:
+    """Where TensorFlow builds a graph, in words, and what to pass as ``rng``."""
+    if tf.executing_eagerly():
+        return None
+    return (
+        "inside a TensorFlow graph (tf.function)",
+        "Pass a tf.random.Generator (or rng=None), which draws on every call "
+        "of the graph",
+    )

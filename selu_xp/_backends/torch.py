@@ -18,6 +18,10 @@ CUDA tensors run torch's ``aten.elu`` with the ``alpha`` whose product with
 ``pos`` rounds to the correctly rounded ``neg`` in the kernel's compute type
 (`kernel_alpha`), and a ``where`` / ``exp`` derivative; other devices, and
 coefficients outside the kernel's range, take the generic path.
+
+Random numbers are drawn natively by a ``torch.Generator`` on its device
+(`TorchSource`), or by torch's default generator of the device where it has
+no generator objects (``meta``).
 """
 
 from __future__ import annotations
@@ -29,14 +33,25 @@ from typing import Any
 import numpy as np
 import torch
 
-from .._compat import constant_when_traced
+from .._compat import constant_when_traced, is_torch_namespace
 from .._generic import elu_family as _generic_family
 from .._generic import elu_family_derivative as _generic_derivative
 from .._out import store
-from .._typing import Array
+from .._typing import Array, Device, DType, Namespace
+from .._validation import check_rng_device, check_rng_library
+from . import LOWER_TAIL, TRUNCATION
 from .numpy import kernel_module, kernel_ufunc_for
 
-__all__ = ["elu_family", "elu_family_derivative", "quick", "quick_out", "quick_type"]
+__all__ = [
+    "TorchSource",
+    "elu_family",
+    "elu_family_derivative",
+    "fresh_source",
+    "native_source",
+    "quick",
+    "quick_out",
+    "quick_type",
+]
 
 
 _KERNEL = kernel_module()
@@ -55,20 +70,22 @@ _QUICK_UFUNCS: dict[tuple[float, float, bool], Any] = {}
 
 
 def elu_family(
-    x: Array, pos: float, neg: float, *, xp: Any, out: Array = None
+    x: Array, pos: float, neg: float, *, xp: Namespace, out: Array = None
 ) -> Array:
     """PyTorch fast path of ``_generic.elu_family``."""
     return _run(x, pos, neg, False, xp, out)
 
 
 def elu_family_derivative(
-    x: Array, pos: float, neg: float, *, xp: Any, out: Array = None
+    x: Array, pos: float, neg: float, *, xp: Namespace, out: Array = None
 ) -> Array:
     """PyTorch fast path of ``_generic.elu_family_derivative``."""
     return _run(x, pos, neg, True, xp, out)
 
 
-def _run(x: Array, pos: float, neg: float, derivative: bool, xp: Any, out: Any) -> Any:
+def _run(
+    x: Array, pos: float, neg: float, derivative: bool, xp: Namespace, out: Any
+) -> Any:
     kind = x.device.type
     result = None
     if kind in ("cpu", "meta") and on_kernel(pos, neg, x.dtype):
@@ -206,7 +223,7 @@ def _eager(x: Array, pos: float, neg: float, derivative: bool) -> Array:
 
 
 @constant_when_traced
-def on_kernel(pos: float, neg: float, dtype: Any) -> bool:
+def on_kernel(pos: float, neg: float, dtype: DType) -> bool:
     """Whether the kernel computes these coefficients for `dtype` (it is built,
     and ``|neg|`` is in its range); a constant of the graph under
     ``torch.compile``."""
@@ -400,3 +417,67 @@ def _search(guess: float, good: Any, step: Any) -> float | None:
         down = step(down, -math.inf)
         up = step(up, math.inf)
     return None
+
+
+class TorchSource:
+    """Native draws with a torch.Generator on its device (None: the default one)."""
+
+    def __init__(self, gen: Any, torch: Namespace, device: Device) -> None:
+        self.gen, self.torch, self.device = gen, torch, device
+
+    def normal(self, shape: tuple[int, ...], scale: float, dtype: DType) -> Array:
+        work = self._work(dtype)
+        z = self.torch.randn(shape, generator=self.gen, dtype=work, device=self.device)
+        return (z * scale).to(dtype)
+
+    def truncated_normal(
+        self, shape: tuple[int, ...], scale: float, dtype: DType
+    ) -> Array:
+        # Inverse CDF: uniform on [Phi(-2), Phi(2)], through the normal quantile.
+        torch = self.torch
+        work = self._work(dtype)
+        u = torch.rand(shape, generator=self.gen, dtype=work, device=self.device)
+        p = LOWER_TAIL + u * (1.0 - 2.0 * LOWER_TAIL)
+        z = torch.special.ndtri(p).clamp(-TRUNCATION, TRUNCATION)
+        return (z * scale).to(dtype)
+
+    def bernoulli(self, shape: tuple[int, ...], p: float) -> Array:
+        u = self.torch.rand(shape, generator=self.gen, device=self.device)
+        return u < p
+
+    def _work(self, dtype: DType) -> DType:
+        return self.torch.float64 if dtype == self.torch.float64 else self.torch.float32
+
+
+def native_source(
+    rng: object, xp: Namespace, device: Device, func: str
+) -> TorchSource | None:
+    """`rng`'s source if it is a ``torch.Generator`` (for `xp` on `device`)."""
+    if not isinstance(rng, torch.Generator):
+        return None
+    check_rng_library("torch.Generator", is_torch_namespace(xp), xp, func)
+    check_rng_device(_full_device(rng.device), _full_device(device), func)
+    return TorchSource(rng, torch, device)
+
+
+def fresh_source(device: Device, func: str, like: Array) -> TorchSource:
+    """A new generator on `device`, seeded from fresh entropy."""
+    try:
+        gen = torch.Generator(device=device)
+    except RuntimeError:
+        # Devices without generator objects (meta): torch's own default
+        # stream for the device, which is fresh entropy too.
+        return TorchSource(None, torch, device)
+    gen.seed()
+    return TorchSource(gen, torch, device)
+
+
+def _full_device(device: Device) -> torch.device:
+    """`device` as a torch.device with its index filled in."""
+    dev = torch.device(device)
+    index: int | None = dev.index  # None where no index was given
+    if index is None and dev.type != "cpu":
+        module = getattr(torch, dev.type, None)
+        if module is not None and hasattr(module, "current_device"):
+            return torch.device(dev.type, module.current_device())
+    return dev
