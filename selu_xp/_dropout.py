@@ -6,10 +6,10 @@ import decimal
 import sys
 from collections.abc import Sequence
 from decimal import Decimal
-from functools import lru_cache
-from types import ModuleType
+from functools import lru_cache, partial
 from typing import Any
 
+from ._arrays import narrow, where_scalar, working_dtype
 from ._compat import (
     constant_when_traced,
     device,
@@ -22,11 +22,19 @@ from ._constants import (
     SELU_ALPHA,
     SELU_SCALE,
 )
-from ._generic import narrow, where_scalar, working_dtype
 from ._inputs import adapt
-from ._random import HostSource, source
-from ._typing import Array
-from ._validation import check_parameter, float_namespace, mask_shape
+from ._random import Source
+from ._sources import source
+from ._typing import Array, Namespace
+from ._validation import (
+    check_parameter,
+    check_rate,
+    check_seed_shape,
+    check_training,
+    check_variance,
+    float_namespace,
+    mask_shape,
+)
 
 __all__ = ["alpha_dropout"]
 
@@ -174,59 +182,59 @@ def alpha_dropout(
     func = "alpha_dropout"
     adapted = adapt(x, func)
     if adapted is not None:
-
-        def plain(v: Array) -> Array:
-            return alpha_dropout(
-                v,
-                rate,
-                rng=rng,
-                noise_shape=noise_shape,
-                training=training,
-                alpha=alpha,
-                scale=scale,
-                mean=mean,
-                variance=variance,
-            )
-
+        plain = partial(
+            alpha_dropout,
+            rate=rate,
+            rng=rng,
+            noise_shape=noise_shape,
+            training=training,
+            alpha=alpha,
+            scale=scale,
+            mean=mean,
+            variance=variance,
+        )
         return adapted.run(plain, None, func)
     xp = float_namespace(x, func)
-    p = check_parameter(rate, "rate", func)
-    if not 0 <= p < 1:
-        msg = f"{func}() expects 0 <= rate < 1, got {p!r}."
-        raise ValueError(msg)
-    flag: object = training
-    if not isinstance(flag, bool):
-        msg = f"{func}() expects training to be a bool, got {type(training).__name__}."
-        raise TypeError(msg)
-    params = tuple(
-        check_parameter(value, name, func)
-        for name, value in (
-            ("alpha", alpha),
-            ("scale", scale),
-            ("mean", mean),
-            ("variance", variance),
-        )
-    )
-    if params[3] <= 0:
-        msg = f"{func}() expects a positive variance, got {params[3]!r}."
-        raise ValueError(msg)
+    p = check_rate(rate, "rate", func)
+    drops = check_training(training, func) and p != 0
+    params = _parameters(alpha, scale, mean, variance, func)
     dynamic = is_tensorflow_namespace(xp) and None in tuple(x.shape)
     shape = mask_shape(noise_shape, _shape(x, dynamic), func)
-    if p == 0 or not training:
-        if rng is not None:
-            source(rng, xp, device(x), func)  # a wrong rng is refused all the same
+    draw = _mask_source(rng, x, xp, drops, func)
+    if draw is None:
         return x
-    draw = source(rng, xp, device(x), func, like=x)
-    if dynamic and isinstance(draw, HostSource):
-        msg = (
-            f"{func}() cannot draw the portable stream for a tensor of unknown "
-            f"shape {tuple(x.shape)} (inside tf.function); pass a "
-            "tf.random.Generator, or rng=None, to draw with TensorFlow."
-        )
-        raise ValueError(msg)
-    a, b, dropped = affine_coefficients(p, *params)
     keep = draw.bernoulli(shape, 1.0 - p)
-    return _affine(x, keep, a, b, dropped, xp)
+    return _affine(x, keep, *affine_coefficients(p, *params), xp)
+
+
+def _parameters(
+    alpha: object, scale: object, mean: object, variance: object, func: str
+) -> tuple[float, float, float, float]:
+    """The SELU parameters and the fixed point, checked, as floats."""
+    return (
+        check_parameter(alpha, "alpha", func),
+        check_parameter(scale, "scale", func),
+        check_parameter(mean, "mean", func),
+        check_variance(variance, func),
+    )
+
+
+def _mask_source(
+    rng: object, x: Array, xp: Namespace, drops: bool, func: str
+) -> Source | None:
+    """The source of the mask; None when nothing is dropped, and `x` comes back.
+
+    A given `rng` is checked even then (a wrong one is refused all the same),
+    but without `x`: no numbers are drawn for it, so none could be reused by
+    a tracer.
+    """
+    if not drops and rng is None:
+        return None
+    draw = source(rng, xp, device(x), func, like=x if drops else None)
+    if not drops:
+        return None
+    check_seed_shape(rng, x, func)
+    return draw
 
 
 def _shape(x: Array, dynamic: bool) -> tuple[Any, ...]:
@@ -266,7 +274,7 @@ def _decimal_coefficients(
 
 
 def _affine(
-    x: Array, keep: Array, a: float, b: float, dropped: float, xp: ModuleType
+    x: Array, keep: Array, a: float, b: float, dropped: float, xp: Namespace
 ) -> Array:
     """``a * x + b`` where `keep`, else `dropped`, rounded once to `x`'s dtype."""
     work = working_dtype(x, xp)

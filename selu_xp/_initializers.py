@@ -4,28 +4,24 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from types import ModuleType
 from typing import Any
 
-import numpy as np
-
-from ._compat import (
-    array_namespace,
-    is_tensorflow_namespace,
-    not_for_autograph,
-    tensorflow_namespace,
+from ._compat import not_for_autograph
+from ._sources import source
+from ._typing import Array, Device, DType, Namespace
+from ._validation import (
+    check_distribution,
+    check_dtype,
+    check_namespace,
+    check_shape,
+    fan_in,
 )
-from ._random import source
-from ._typing import Array
-from ._validation import check_dtype, check_shape, check_standard, fan_in
 
 __all__ = ["lecun_normal"]
 
 
 # The standard deviation of the standard normal truncated to [-2, 2].
 TRUNCATED_STD = 0.87962566103423978
-
-DISTRIBUTIONS = ("truncated_normal", "normal")
 
 
 @not_for_autograph
@@ -35,10 +31,10 @@ def lecun_normal(
     in_axis: int = -2,
     out_axis: int = -1,
     distribution: str = "truncated_normal",
-    dtype: Any = None,
-    device: Any = None,
+    dtype: DType = None,
+    device: Device = None,
     rng: Any = None,
-    xp: ModuleType | None = None,
+    xp: Namespace | None = None,
 ) -> Array:
     r"""LeCun-normal initial weights: zero mean, variance ``1 / fan_in``.
 
@@ -156,14 +152,8 @@ def lecun_normal(
     func = "lecun_normal"
     dims = check_shape(shape, func)
     fans = fan_in(dims, in_axis, out_axis, func)
-    if not isinstance(distribution, str) or distribution not in DISTRIBUTIONS:
-        msg = (
-            f"{func}() expects distribution to be 'truncated_normal' or 'normal', "
-            f"got {distribution!r}."
-        )
-        raise ValueError(msg)
-    ns = resolve_namespace(xp, func)
-    check_standard(ns, func)
+    check_distribution(distribution, func)
+    ns = check_namespace(xp, func)
     info = ns.__array_namespace_info__()
     if device is None:
         device = info.default_device()
@@ -180,28 +170,6 @@ def lecun_normal(
         bound = round_down(2.0 * scale, ns.finfo(dtype))
         w = ns.clip(w, -bound, bound)
     return w if native else w.astype(requested)
-
-
-def resolve_namespace(xp: object, func: str) -> ModuleType:
-    """The array API namespace for `xp` (a namespace or a library module)."""
-    if xp is None:
-        return array_namespace(np.empty(0))
-    if is_tensorflow_namespace(xp):
-        return tensorflow_namespace()
-    empty = getattr(xp, "empty", None) if isinstance(xp, ModuleType) else None
-    if empty is None:
-        msg = (
-            f"{func}() expects xp to be an array namespace or library module such "
-            f"as numpy, torch, jax.numpy, cupy, dask.array, tensorflow or "
-            "array_api_strict, "
-            f"got {xp!r}."
-        )
-        raise TypeError(msg)
-    try:
-        return array_namespace(empty((0,)))
-    except TypeError as exc:
-        msg = f"{func}() expects xp to be an array API namespace, got {xp!r}."
-        raise TypeError(msg) from exc
 
 
 def round_down(value: float, finfo: Any) -> float:

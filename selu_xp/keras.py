@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from numbers import Integral, Real
+from numbers import Integral
 from typing import Any, NamedTuple
 
 import keras
@@ -39,7 +39,18 @@ import keras
 from . import _activations, _dropout
 from ._constants import SELU_ALPHA, SELU_SCALE
 from ._initializers import TRUNCATED_STD, round_down
-from ._typing import Array
+from ._typing import Array, DType
+from ._validation import (
+    check_dtype_name,
+    check_fan_in,
+    check_keras_seed,
+    check_noise_rank,
+    check_noise_shape,
+    check_parameter,
+    check_rate,
+    check_sizes,
+    check_variance,
+)
 
 __all__ = ["AlphaDropout", "LecunNormal", "selu"]
 
@@ -129,6 +140,9 @@ class LecunNormal(keras.initializers.Initializer):  # type: ignore[misc]
     TypeError
         If `seed` is not an int, a ``keras.random.SeedGenerator`` or None;
         on a call, if the dtype is not float16, bfloat16, float32 or float64.
+    ValueError
+        On a call, if the shape has no axis or a negative size, or
+        ``fan_in`` is 0.
 
     See Also
     --------
@@ -148,42 +162,26 @@ class LecunNormal(keras.initializers.Initializer):  # type: ignore[misc]
     """
 
     def __init__(self, seed: int | Any | None = None) -> None:
-        generator = keras.random.SeedGenerator
         if isinstance(seed, dict):
             seed = keras.saving.deserialize_keras_object(seed)
-        if isinstance(seed, bool) or not (
-            seed is None or isinstance(seed, (Integral, generator))
-        ):
-            msg = (
-                "LecunNormal() expects seed to be an int, a "
-                f"keras.random.SeedGenerator or None, got {type(seed).__name__} "
-                f"{seed!r}."
-            )
-            raise TypeError(msg)
+        check_keras_seed(seed, "LecunNormal")
         self._init_seed = seed
         if seed is None:
             seed = keras.random.randint((), 1, 10**9, seed=None)
             seed = int(keras.ops.convert_to_numpy(seed))
         self.seed = int(seed) if isinstance(seed, Integral) else seed
 
-    def __call__(self, shape: Sequence[int], dtype: Any = None, **kwargs: Any) -> Array:
+    def __call__(
+        self, shape: Sequence[int], dtype: DType = None, **kwargs: Any
+    ) -> Array:
         """Weights of `shape` in `dtype` (a Keras dtype string or object)."""
-        dims = tuple(int(n) for n in shape)
-        if not dims:
-            msg = f"LecunNormal expects a shape of at least one axis, got {shape!r}."
-            raise ValueError(msg)
-        fan_in = math.prod(dims[:-1]) if len(dims) > 1 else dims[0]
-        if fan_in == 0:
-            msg = f"LecunNormal got fan_in = 0 for shape {dims}."
-            raise ValueError(msg)
+        func = "LecunNormal"
+        dims = check_sizes(tuple(int(n) for n in shape), func, axes=1)
+        fans = math.prod(dims[:-1]) if len(dims) > 1 else dims[0]
+        fan_in = check_fan_in(fans, dims, func)
         dtype = keras.backend.standardize_dtype(dtype or keras.config.floatx())
-        bits = _SIGNIFICAND_BITS.get(dtype)
-        if bits is None:
-            msg = (
-                "LecunNormal expects a floating dtype (float16, bfloat16, float32 "
-                f"or float64), got {dtype!r}."
-            )
-            raise TypeError(msg)
+        check_dtype_name(dtype, tuple(_SIGNIFICAND_BITS), func)
+        bits = _SIGNIFICAND_BITS[dtype]
         std = 1.0 / (TRUNCATED_STD * math.sqrt(fan_in))
         # The inverse distribution function of a uniform draw on [Phi(-2),
         # Phi(2)], not keras.random.truncated_normal: Keras's torch backend
@@ -248,7 +246,9 @@ class AlphaDropout(keras.layers.Layer):  # type: ignore[misc]
         If `rate`, `mean` or `variance` is not a real number, or `noise_shape`
         is not a sequence of integers or None.
     ValueError
-        If `rate` is not in ``[0, 1)`` or `variance` is not positive.
+        If `rate` is not in ``[0, 1)``, `mean` or `variance` is not finite,
+        or `variance` is not positive; on a call, if `noise_shape` does not
+        have one entry per axis of the input.
 
     See Also
     --------
@@ -286,48 +286,15 @@ class AlphaDropout(keras.layers.Layer):  # type: ignore[misc]
     ) -> None:
         super().__init__(**kwargs)
         func = "AlphaDropout"
-        values = []
-        given: tuple[tuple[str, object], ...] = (
-            ("rate", rate),
-            ("mean", mean),
-            ("variance", variance),
-        )
-        for name, value in given:
-            if isinstance(value, bool) or not isinstance(value, Real):
-                msg = (
-                    f"{func}() expects {name} to be a real number, got "
-                    f"{type(value).__name__} {value!r}."
-                )
-                raise TypeError(msg)
-            values.append(float(value))
-        rate, mean, variance = values
-        if not 0 <= rate < 1:
-            msg = f"{func}() expects 0 <= rate < 1, got {rate!r}."
-            raise ValueError(msg)
-        if not (variance > 0 and math.isfinite(variance) and math.isfinite(mean)):
-            msg = (
-                f"{func}() expects a finite mean and a finite, positive variance, "
-                f"got mean={mean!r}, variance={variance!r}."
-            )
-            raise ValueError(msg)
-        if noise_shape is not None:
-            if not isinstance(noise_shape, Sequence) or not all(
-                n is None or (isinstance(n, Integral) and not isinstance(n, bool))
-                for n in noise_shape
-            ):
-                msg = (
-                    f"{func}() expects noise_shape to be a sequence of integers or "
-                    f"None, got {noise_shape!r}."
-                )
-                raise TypeError(msg)
-            noise_shape = tuple(None if n is None else int(n) for n in noise_shape)
-        self.rate, self.mean, self.variance = rate, mean, variance
-        self.noise_shape = noise_shape
+        self.rate = check_rate(rate, "rate", func)
+        self.mean = check_parameter(mean, "mean", func)
+        self.variance = check_variance(variance, func)
+        self.noise_shape = check_noise_shape(noise_shape, func)
         self.seed = seed
         self.seed_generator = keras.random.SeedGenerator(seed)
         self.supports_masking = True
         self._a, self._b, self._dropped = _dropout.affine_coefficients(
-            rate, SELU_ALPHA, SELU_SCALE, mean, variance
+            self.rate, SELU_ALPHA, SELU_SCALE, self.mean, self.variance
         )
         self.built = True
 
@@ -347,12 +314,7 @@ class AlphaDropout(keras.layers.Layer):  # type: ignore[misc]
         shape = keras.ops.shape(inputs)
         if self.noise_shape is None:
             return tuple(shape)
-        if len(self.noise_shape) != len(shape):
-            msg = (
-                f"AlphaDropout expects noise_shape to have one entry per axis of "
-                f"its input ({len(shape)}), got {self.noise_shape!r}."
-            )
-            raise ValueError(msg)
+        check_noise_rank(self.noise_shape, len(shape), "AlphaDropout")
         return tuple(
             size if n is None else n
             for n, size in zip(self.noise_shape, shape, strict=True)

@@ -38,9 +38,20 @@ import torch
 
 from . import _activations, _dropout
 from ._constants import SELU_ALPHA, SELU_SCALE
-from ._initializers import DISTRIBUTIONS, TRUNCATED_STD, round_down
-from ._random import Source, TorchSource
-from ._validation import check_parameter
+from ._initializers import TRUNCATED_STD, round_down
+from ._random import Source
+from ._sources import torch_source
+from ._typing import Device
+from ._validation import (
+    check_distribution,
+    check_parameter,
+    check_rate,
+    check_sizes,
+    check_torch_generator,
+    check_torch_tensor,
+    check_variance,
+    fan_in,
+)
 
 __all__ = ["SELU", "AlphaDropout", "init"]
 
@@ -51,28 +62,10 @@ def _parameter(value: object, name: str, func: str) -> float:
     return value if type(value) is float else checked
 
 
-def _draws(generator: Any, device: Any, func: str) -> Source:
-    """Draws with `generator`, or torch's global generator if None.
-
-    With the global generator the draws are torch's own random operations,
-    which torch.compile generates itself; a ``torch.Generator``, which it
-    cannot trace, draws through selu_xp's opaque operator while tracing.
-    """
-    if generator is not None and torch.compiler.is_compiling():
-        from ._torch_compile import generator_source
-
-        return generator_source(generator, device, func)
-    return TorchSource(generator, torch, device)
-
-
-def _check_generator(generator: object, func: str) -> None:
-    """Raise unless `generator` is a ``torch.Generator`` or None."""
-    if generator is not None and not isinstance(generator, torch.Generator):
-        msg = (
-            f"{func}() expects generator to be a torch.Generator or None, got "
-            f"{type(generator).__module__}.{type(generator).__qualname__}."
-        )
-        raise TypeError(msg)
+def _draws(generator: Any, device: Device, func: str) -> Source:
+    """Draws with `generator`, or torch's global generator if None (eagerly
+    and under torch.compile: `selu_xp._sources.torch_source`)."""
+    return torch_source(generator, device, func)
 
 
 class SELU(torch.nn.Module):
@@ -194,20 +187,13 @@ class AlphaDropout(torch.nn.Module):
     ) -> None:
         super().__init__()
         func = "AlphaDropout"
-        rate = check_parameter(p, "p", func)
-        if not 0 <= rate < 1:
-            msg = f"{func}() expects 0 <= p < 1, got {rate!r}."
-            raise ValueError(msg)
-        m = check_parameter(mean, "mean", func)
-        v = check_parameter(variance, "variance", func)
-        if v <= 0:
-            msg = f"{func}() expects a positive variance, got {v!r}."
-            raise ValueError(msg)
-        _check_generator(generator, func)
-        self.p, self.mean, self.variance = rate, m, v
+        self.p = check_rate(p, "p", func)
+        self.mean = check_parameter(mean, "mean", func)
+        self.variance = check_variance(variance, func)
+        check_torch_generator(generator, func)
         self.generator = generator
         self._a, self._b, self._dropped = _dropout.affine_coefficients(
-            rate, SELU_ALPHA, SELU_SCALE, m, v
+            self.p, SELU_ALPHA, SELU_SCALE, self.mean, self.variance
         )
 
     def forward(self, x: Any) -> Any:
@@ -290,34 +276,17 @@ def lecun_normal_(
     1.0
     """
     func = "lecun_normal_"
-    if not isinstance(tensor, torch.Tensor) or not tensor.is_floating_point():
-        kind = getattr(tensor, "dtype", type(tensor).__qualname__)
-        msg = f"{func}() expects a floating-point torch.Tensor, got {kind}."
-        raise TypeError(msg)
-    if tensor.dim() < 2:
-        msg = (
-            f"{func}() expects a tensor of at least two axes (out, in, *kernel), "
-            f"got shape {tuple(tensor.shape)}."
-        )
-        raise ValueError(msg)
-    fan_in = tensor.size(1) * math.prod(tensor.shape[2:])
-    if fan_in == 0:
-        msg = f"{func}() got fan_in = 0 for shape {tuple(tensor.shape)}."
-        raise ValueError(msg)
-    if distribution not in DISTRIBUTIONS:
-        msg = (
-            f"{func}() expects distribution to be 'truncated_normal' or 'normal', "
-            f"got {distribution!r}."
-        )
-        raise ValueError(msg)
-    _check_generator(generator, func)
+    check_torch_tensor(tensor, func)
+    shape = check_sizes(tuple(tensor.shape), func)
+    fans = fan_in(shape, 1, 0, func)  # torch's layout (out, in, *kernel)
+    check_distribution(distribution, func)
+    check_torch_generator(generator, func)
     draw = _draws(generator, tensor.device, func)
-    shape = tuple(tensor.shape)
     with torch.no_grad():
         if distribution == "normal":
-            w = draw.normal(shape, 1.0 / math.sqrt(fan_in), tensor.dtype)
+            w = draw.normal(shape, 1.0 / math.sqrt(fans), tensor.dtype)
         else:
-            scale = 1.0 / (TRUNCATED_STD * math.sqrt(fan_in))
+            scale = 1.0 / (TRUNCATED_STD * math.sqrt(fans))
             bound = round_down(2.0 * scale, torch.finfo(tensor.dtype))
             w = draw.truncated_normal(shape, scale, tensor.dtype)
             w = w.clamp(-bound, bound)

@@ -10,10 +10,10 @@ import numpy as np
 import pytest
 
 from selu_xp import alpha_dropout
+from selu_xp.testing.oracle import ALPHA, SCALE, round_to
 
 from ._backends import Backend
 from ._fixed_point import fixed_point_parameters
-from ._reference import ALPHA, SCALE, round_to
 from ._toolkit import assert_moments, assert_on_backend, own_generator
 
 

@@ -3,12 +3,20 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 import pytest
 
-from selu_xp import elu, elu_derivative, selu, selu_derivative
+from selu_xp import (
+    alpha_dropout,
+    elu,
+    elu_derivative,
+    lecun_normal,
+    selu,
+    selu_derivative,
+)
 
 from ._backends import Backend
 
@@ -124,3 +132,96 @@ def test_positional_use_matches_the_signatures() -> None:
     with pytest.raises(TypeError):
         selu(x=x)  # type: ignore[call-arg]
     np.testing.assert_array_equal(elu(x, 0.5), elu(x, alpha=0.5))
+
+
+# --- one message per mistake, in every framework ------------------------------
+
+
+def _raised(call: Callable[[], object]) -> tuple[type[BaseException], str]:
+    """The type and message of the exception that `call` raises."""
+    with pytest.raises(Exception) as info:  # noqa: PT011  (compared below)
+        call()
+    return info.type, str(info.value)
+
+
+DROPOUT_MISTAKES = {
+    "rate = 1": {"rate": 1.0},
+    "negative rate": {"rate": -0.1},
+    "rate NaN": {"rate": math.nan},
+    "rate a string": {"rate": "0.1"},
+    "rate a bool": {"rate": True},
+    "mean infinite": {"rate": 0.1, "mean": math.inf},
+    "mean a string": {"rate": 0.1, "mean": "0"},
+    "variance 0": {"rate": 0.1, "variance": 0.0},
+    "variance negative": {"rate": 0.1, "variance": -1.0},
+    "variance None": {"rate": 0.1, "variance": None},
+}
+
+
+@pytest.mark.parametrize("kwargs", DROPOUT_MISTAKES.values(), ids=DROPOUT_MISTAKES)
+def test_alpha_dropout_mistakes_read_the_same_in_every_framework(
+    kwargs: dict[str, Any],
+) -> None:
+    """selu_xp.alpha_dropout, selu_xp.keras.AlphaDropout, selu_xp.torch.AlphaDropout."""
+    sk = pytest.importorskip("selu_xp.keras")
+    st = pytest.importorskip("selu_xp.torch")
+    kind, message = _raised(lambda: alpha_dropout(np.zeros(3), **kwargs))
+    assert message.startswith("alpha_dropout() ")
+    layer = message.replace("alpha_dropout()", "AlphaDropout()")
+    assert _raised(lambda: sk.AlphaDropout(**kwargs)) == (kind, layer)
+    # torch's argument is p, as in torch.nn.AlphaDropout.
+    torch_kwargs = {("p" if k == "rate" else k): v for k, v in kwargs.items()}
+    module = layer.replace("rate", "p")
+    assert _raised(lambda: st.AlphaDropout(**torch_kwargs)) == (kind, module)
+
+
+@pytest.mark.parametrize(
+    "noise_shape", [(1.5, None), [1]], ids=["not integers", "one entry short"]
+)
+def test_noise_shape_mistakes_read_the_same_in_keras(noise_shape: Any) -> None:
+    sk = pytest.importorskip("selu_xp.keras")
+    x = np.zeros((2, 3), dtype=np.float32)
+    kind, message = _raised(
+        lambda: alpha_dropout(x, 0.5, rng=0, noise_shape=noise_shape)
+    )
+    layer = message.replace("alpha_dropout()", "AlphaDropout()")
+    # The rank is known on a call, where Keras adds the call's arguments.
+    got = _raised(
+        lambda: sk.AlphaDropout(0.5, noise_shape=noise_shape)(x, training=True)
+    )
+    assert got[0] is kind
+    assert layer in got[1]
+
+
+def test_lecun_normal_mistakes_read_the_same_in_every_framework() -> None:
+    """selu_xp.lecun_normal, selu_xp.keras.LecunNormal, selu_xp.torch.init."""
+    sk = pytest.importorskip("selu_xp.keras")
+    st = pytest.importorskip("selu_xp.torch")
+    torch = pytest.importorskip("torch")
+    init = st.init.lecun_normal_
+
+    def same(
+        core: Callable[[], object], other: Callable[[], object], name: str
+    ) -> None:
+        kind, message = _raised(core)
+        assert message.startswith("lecun_normal() ")
+        want = message.replace("lecun_normal()", f"{name}()")
+        assert _raised(other) == (kind, want)
+
+    same(
+        lambda: lecun_normal((4, 3), distribution="uniform"),
+        lambda: init(torch.empty(4, 3), distribution="uniform"),
+        "lecun_normal_",
+    )
+    same(lambda: lecun_normal((5,)), lambda: init(torch.empty(5)), "lecun_normal_")
+    # fan_in = 0 in each layout: torch's (out, in), Keras's (in, out).
+    same(
+        lambda: lecun_normal((3, 0), in_axis=1, out_axis=0),
+        lambda: init(torch.empty(3, 0)),
+        "lecun_normal_",
+    )
+    same(
+        lambda: lecun_normal((0, 3)),
+        lambda: sk.LecunNormal(0)((0, 3)),
+        "LecunNormal",
+    )

@@ -188,7 +188,7 @@ def test_lecun_normal_parameter_and_global_generator() -> None:
 
 
 def test_lecun_normal_errors() -> None:
-    with pytest.raises(ValueError, match="at least two axes"):
+    with pytest.raises(ValueError, match="at least two non-negative sizes"):
         st.init.lecun_normal_(torch.empty(5))
     with pytest.raises(
         TypeError, match=r"floating-point torch\.Tensor, got torch\.int64"
