@@ -3,26 +3,26 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from types import ModuleType
 
 from . import _backends, _dispatch, _generic
 from ._compat import not_for_autograph
-from ._constants import (
-    SELU_ALPHA,
-    SELU_SCALE,
-    SELU_SCALE_ALPHA,
-    scaled_alpha,
-)
+from ._constants import SELU_ALPHA, SELU_SCALE, scaled_alpha
 from ._dispatch import generic_forced
+from ._family import BY_NAME, Member
 from ._inputs import adapt
 from ._out import store
-from ._typing import Array
+from ._typing import Array, Namespace
 from ._validation import check_out, check_parameter, float_namespace
 
 __all__ = ["elu", "elu_derivative", "selu", "selu_derivative"]
 
 
-_ELU_ALPHA = 1.0  # elu's default alpha, one object for the identity test
+_SELU, _ELU = BY_NAME["selu"], BY_NAME["elu"]
+_SELU_DERIVATIVE = BY_NAME["selu_derivative"]
+_ELU_DERIVATIVE = BY_NAME["elu_derivative"]
+# The default parameters as the signatures hold them: one object each, for
+# the identity test that sends a default call to the quick entry.
+_ELU_ALPHA = _ELU.alpha
 
 
 @not_for_autograph
@@ -119,17 +119,11 @@ def selu(
     (True, array([-1.11133074,  0.        ,  1.05070099]))
     """
     if alpha is SELU_ALPHA and scale is SELU_SCALE:
-        result = _quick(x, SELU_SCALE, SELU_SCALE_ALPHA, False, out)
+        result = _quick(x, _SELU, out)
         if result is not None:
             return result
-    return _long_way(
-        x,
-        "selu",
-        lambda: _selu_coefficients(alpha, scale, "selu"),
-        lambda v: selu(v, alpha=alpha, scale=scale),
-        derivative=False,
-        out=out,
-    )
+    again = lambda v: selu(v, alpha=alpha, scale=scale)  # noqa: E731
+    return _long_way(x, _SELU, alpha, scale, again, out)
 
 
 @not_for_autograph
@@ -163,9 +157,7 @@ def selu_derivative(
     scale : float, optional
         The scale :math:`\lambda`; default `SELU_SCALE`.
     out : array, optional
-        An array to write the result into, of the same library, shape, dtype
-        and device as `x`; it may be `x` itself.  Not for immutable or lazy
-        arrays (JAX, Dask).
+        An array to write the result into, as for `selu`.
 
     Returns
     -------
@@ -198,17 +190,11 @@ def selu_derivative(
     array([3.39093384e-22, 1.75809934e+00, 1.05070099e+00])
     """
     if alpha is SELU_ALPHA and scale is SELU_SCALE:
-        result = _quick(x, SELU_SCALE, SELU_SCALE_ALPHA, True, out)
+        result = _quick(x, _SELU_DERIVATIVE, out)
         if result is not None:
             return result
-    return _long_way(
-        x,
-        "selu_derivative",
-        lambda: _selu_coefficients(alpha, scale, "selu_derivative"),
-        lambda v: selu_derivative(v, alpha=alpha, scale=scale),
-        derivative=True,
-        out=out,
-    )
+    again = lambda v: selu_derivative(v, alpha=alpha, scale=scale)  # noqa: E731
+    return _long_way(x, _SELU_DERIVATIVE, alpha, scale, again, out)
 
 
 @not_for_autograph
@@ -230,9 +216,7 @@ def elu(x: Array, /, alpha: float = _ELU_ALPHA, *, out: Array | None = None) -> 
         The saturation value for large negative inputs is :math:`-\alpha`.
         Default 1.
     out : array, optional
-        An array to write the result into, of the same library, shape, dtype
-        and device as `x`; it may be `x` itself.  Not for immutable or lazy
-        arrays (JAX, Dask).
+        An array to write the result into, as for `selu`.
 
     Returns
     -------
@@ -272,17 +256,10 @@ def elu(x: Array, /, alpha: float = _ELU_ALPHA, *, out: Array | None = None) -> 
     array([-0.31606028,  0.        ,  2.        ])
     """
     if alpha is _ELU_ALPHA:
-        result = _quick(x, 1.0, 1.0, False, out)
+        result = _quick(x, _ELU, out)
         if result is not None:
             return result
-    return _long_way(
-        x,
-        "elu",
-        lambda: (1.0, check_parameter(alpha, "alpha", "elu")),
-        lambda v: elu(v, alpha),
-        derivative=False,
-        out=out,
-    )
+    return _long_way(x, _ELU, alpha, 1.0, lambda v: elu(v, alpha), out)
 
 
 @not_for_autograph
@@ -301,14 +278,13 @@ def elu_derivative(
     alpha : float, optional
         The ELU parameter; default 1.
     out : array, optional
-        An array to write the result into, of the same library, shape, dtype
-        and device as `x`; it may be `x` itself.  Not for immutable or lazy
-        arrays (JAX, Dask).
+        An array to write the result into, as for `selu`.
 
     Returns
     -------
     array
-        The derivative, with the namespace, device, dtype and shape of `x`.
+        :math:`\operatorname{elu}'(x)` elementwise: an array like `x` (its
+        library, device, dtype and shape), or `out`.
 
     Raises
     ------
@@ -330,23 +306,16 @@ def elu_derivative(
     array([0.36787944, 1.        , 1.        ])
     """
     if alpha is _ELU_ALPHA:
-        result = _quick(x, 1.0, 1.0, True, out)
+        result = _quick(x, _ELU_DERIVATIVE, out)
         if result is not None:
             return result
-    return _long_way(
-        x,
-        "elu_derivative",
-        lambda: (1.0, check_parameter(alpha, "alpha", "elu_derivative")),
-        lambda v: elu_derivative(v, alpha),
-        derivative=True,
-        out=out,
-    )
+    again = lambda v: elu_derivative(v, alpha)  # noqa: E731
+    return _long_way(x, _ELU_DERIVATIVE, alpha, 1.0, again, out)
 
 
-def _quick(
-    x: Array, pos: float, neg: float, derivative: bool, out: Array | None
-) -> Array | None:
-    """The result through the quick entry of `x`'s exact type, or ``None``.
+def _quick(x: Array, member: Member, out: Array | None) -> Array | None:
+    """`member`'s default result through the quick entry of `x`'s exact
+    type, or ``None``.
 
     With `out`, only a backend's ``quick_out`` (NumPy's) takes it, and only
     for an `out` it can write without any other check; else the long way.
@@ -361,46 +330,42 @@ def _quick(
     if out is not None:
         if path.quick_out is None:
             return None
-        return path.quick_out(x, out, pos, neg, derivative)
+        return path.quick_out(x, out, member.pos, member.neg, member.derivative)
     if path.quick is None:
         return None
-    return path.quick(x, pos, neg, derivative)
+    return path.quick(x, member.pos, member.neg, member.derivative)
 
 
 def _long_way(
     x: Array,
-    func: str,
-    coefficients: Callable[[], tuple[float, float]],
+    member: Member,
+    alpha: float,
+    scale: float,
     again: Callable[[Array], Array],
-    *,
-    derivative: bool,
     out: Array | None,
 ) -> Array:
-    """`func` with all the checks: `x` adapted or validated, then computed.
+    """`member` with all the checks: `x` adapted or validated, then computed.
 
-    `coefficients` checks the parameters and gives ``(pos, neg)``; `again`
-    is `func` itself with the same parameters, for an adapted `x`.
+    `again` is the public function itself with the same parameters, for an
+    adapted `x`.  The coefficients are ``(scale, scale * alpha)``, the
+    product rounded once.
     """
+    func = member.name
     adapted = adapt(x, func)
     if adapted is not None:
         return adapted.run(again, out, func)
     xp = float_namespace(x, func)
-    pos, neg = coefficients()
-    return _compute(x, pos, neg, xp, derivative=derivative, out=out, func=func)
-
-
-def _selu_coefficients(alpha: float, scale: float, func: str) -> tuple[float, float]:
-    """``(scale, scale * alpha)``, the product rounded once."""
     a = check_parameter(alpha, "alpha", func)
     s = check_parameter(scale, "scale", func)
-    return s, scaled_alpha(a, s)
+    pos, neg = s, scaled_alpha(a, s)
+    return _compute(x, pos, neg, xp, derivative=member.derivative, out=out, func=func)
 
 
 def _compute(
     x: Array,
     pos: float,
     neg: float,
-    xp: ModuleType,
+    xp: Namespace,
     *,
     derivative: bool,
     out: Array | None,

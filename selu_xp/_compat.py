@@ -22,6 +22,8 @@ from array_api_compat import (
 from array_api_compat import is_lazy_array as _is_lazy_array
 from array_api_compat import is_writeable_array as _is_writeable_array
 
+from ._typing import Namespace
+
 __all__ = [
     "array_namespace",
     "concrete_number",
@@ -107,7 +109,7 @@ def is_tensorflow_namespace(xp: object) -> bool:
     return isinstance(xp, ModuleType) and name in (_TF_NAMESPACE, "tensorflow")
 
 
-def tensorflow_namespace() -> ModuleType:
+def tensorflow_namespace() -> Namespace:
     """selu_xp's array API namespace for TensorFlow tensors (imports it)."""
     from . import _tensorflow_namespace
 
@@ -126,7 +128,7 @@ def is_writeable_array(x: object) -> bool:
     return _traced_tensors((x,)) or _is_writeable_array(x)
 
 
-def array_namespace(*xs: Any) -> ModuleType:
+def array_namespace(*xs: Any) -> Namespace:
     """array-api-compat's namespace, or selu_xp's for TensorFlow tensors."""
     tf = [is_tensorflow_array(x) for x in xs]
     if any(tf):

@@ -1,4 +1,4 @@
-"""The SELU constants, and the coefficients derived from them.
+"""The SELU constants, and their product rounded once (`scaled_alpha`).
 
 The values are those of Klambauer et al., "Self-Normalizing Neural Networks"
 (NeurIPS 2017), eq. (14) and the accompanying code, to 32 significant digits:
@@ -8,7 +8,8 @@ The values are those of Klambauer et al., "Self-Normalizing Neural Networks"
 
 Python's float() of each gives its correctly rounded double; the digits
 themselves are kept as `PAPER_ALPHA` and `PAPER_SCALE` for computations in
-decimal arithmetic.
+decimal arithmetic (the kernel's double-doubles of them are in
+`selu_xp._kernels.coefficients`).
 """
 
 from __future__ import annotations
@@ -51,30 +52,6 @@ def scaled_alpha(alpha: float, scale: float) -> float:
 def _scaled_alpha(alpha: float, scale: float) -> float:
     if alpha == SELU_ALPHA and scale == SELU_SCALE:
         return SELU_SCALE_ALPHA
+    if scale == 1.0:
+        return alpha  # exact, and a zero keeps its sign (ELU's coefficients)
     return float(Fraction(alpha) * Fraction(scale))
-
-
-def _paper_pair(*digits: str) -> tuple[float, float]:
-    """The product of the paper's decimal constants as a double-double."""
-    exact = Fraction(1)
-    for d in digits:
-        exact *= Fraction(d)
-    hi = float(exact)
-    return hi, float(exact - Fraction(hi))
-
-
-# scale = 1.0507009873554804934..., scale * alpha = 1.7580993408473768599...
-_PAPER_POS = _paper_pair(PAPER_SCALE)
-_PAPER_NEG = _paper_pair(PAPER_SCALE, PAPER_ALPHA)
-
-
-def coefficient_pairs(pos: float, neg: float) -> tuple[float, float, float, float]:
-    """``(pos_hi, pos_lo, neg_hi, neg_lo)``: the coefficients as double-doubles.
-
-    For the default SELU (``pos = SELU_SCALE``, ``neg = SELU_SCALE_ALPHA``)
-    the paper's constants to about 106 bits, which the kernel and the exact
-    evaluation compute with; otherwise the doubles themselves.
-    """
-    if pos == SELU_SCALE and neg == SELU_SCALE_ALPHA:
-        return (*_PAPER_POS, *_PAPER_NEG)
-    return pos, 0.0, neg, 0.0

@@ -18,12 +18,12 @@ with ``pos = scale`` and ``neg = scale * alpha`` (rounded once) for SELU and
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from functools import lru_cache
-from types import ModuleType
-from typing import Any
 
 import numpy as np
 
+from ._arrays import narrow, where_scalar, working_dtype
 from ._careful import in_range, neg_exp, neg_expm1
 from ._compat import (
     array_namespace,
@@ -32,21 +32,18 @@ from ._compat import (
     is_dask_namespace,
     is_lazy,
 )
-from ._constants import coefficient_pairs
+from ._kernels.coefficients import coefficient_pairs
 from ._rounding import correct
-from ._typing import Array
+from ._typing import Array, DType, Namespace
 
 __all__ = ["elu_family", "elu_family_derivative", "expm1_nonpositive"]
 
 
-def elu_family(x: Array, pos: float, neg: float, *, xp: ModuleType) -> Array:
+def elu_family(x: Array, pos: float, neg: float, *, xp: Namespace) -> Array:
     """``pos * x`` for ``x > 0``, else ``neg * expm1(x)``, in `x`'s dtype."""
-    work = working_dtype(x, xp)
-    xw = x if x.dtype == work else xp.astype(x, work)
-    positive = xw > 0
+    work, xw, positive, nonpositive = _split(x, xp)
     # The expm1 branch only ever sees x <= 0 (so it cannot overflow), and the
     # product branch only ever sees values whose product is finite.
-    nonpositive = xp.where(positive, where_scalar(0.0, xw, xp), xw)
     if x.dtype == xp.float64 and in_range(neg):
         negative_part = _careful(neg_expm1, nonpositive, pos, neg, xp)
     else:
@@ -73,12 +70,9 @@ def elu_family(x: Array, pos: float, neg: float, *, xp: ModuleType) -> Array:
     )
 
 
-def elu_family_derivative(x: Array, pos: float, neg: float, *, xp: ModuleType) -> Array:
+def elu_family_derivative(x: Array, pos: float, neg: float, *, xp: Namespace) -> Array:
     """``pos`` for ``x > 0``, else ``neg * exp(x)``, in `x`'s dtype."""
-    work = working_dtype(x, xp)
-    xw = x if x.dtype == work else xp.astype(x, work)
-    positive = xw > 0
-    nonpositive = xp.where(positive, where_scalar(0.0, xw, xp), xw)
+    _, xw, positive, nonpositive = _split(x, xp)
     if x.dtype == xp.float64 and in_range(neg):
         left = _careful(neg_exp, nonpositive, pos, neg, xp)
     else:
@@ -87,7 +81,17 @@ def elu_family_derivative(x: Array, pos: float, neg: float, *, xp: ModuleType) -
     return _rounded(result, xw, x, pos, neg, True, xp)
 
 
-def _careful(f: Any, x: Array, pos: float, neg: float, xp: ModuleType) -> Array:
+def _split(x: Array, xp: Namespace) -> tuple[DType, Array, Array, Array]:
+    """The working dtype, `x` in it, ``x > 0``, and `x` with 0 where positive."""
+    work = working_dtype(x, xp)
+    xw = x if x.dtype == work else xp.astype(x, work)
+    positive = xw > 0
+    return work, xw, positive, xp.where(positive, where_scalar(0.0, xw, xp), xw)
+
+
+def _careful(
+    f: Callable[..., Array], x: Array, pos: float, neg: float, xp: Namespace
+) -> Array:
     """``f(x)``, the kernel's float64 evaluation (`selu_xp._careful`), with
     ``neg`` as the kernel has it; Dask chunk by chunk.  The callers take it
     for a ``neg`` in the kernel's range (`selu_xp._careful.in_range`), and
@@ -105,7 +109,7 @@ def _rounded(
     pos: float,
     neg: float,
     derivative: bool,
-    xp: ModuleType,
+    xp: Namespace,
 ) -> Array:
     """`result`, computed in float64 from narrower `x`, correctly rounded to
     `x`'s dtype (`selu_xp._rounding`); else rounded once."""
@@ -137,7 +141,7 @@ EXPM1_POLYNOMIAL = {
 
 
 def expm1_nonpositive(
-    x: Array, xp: ModuleType, *, polynomial: str | None, far_from_exp: bool = True
+    x: Array, xp: Namespace, *, polynomial: str | None, far_from_exp: bool = True
 ) -> Array:
     """expm1 of ``x <= 0``: ``exp(x) - 1`` far from 0, a careful expm1 near it.
 
@@ -172,42 +176,7 @@ def expm1_nonpositive(
     return xp.where(far, far_part, near_part)
 
 
-def where_scalar(value: float, like: Array, xp: ModuleType) -> Any:
-    """`value` as ``where`` takes it beside `like` in namespace `xp`.
-
-    The Python float itself from the 2024.12 standard on; before it, whose
-    ``where`` takes arrays only, a 0-d array of `like`'s dtype and device
-    (which rounds `value` the same way).
-    """
-    if getattr(xp, "__array_api_version__", "2024.12") >= "2024.12":
-        return value
-    return xp.asarray(value, dtype=like.dtype, device=device(like))
-
-
-def working_dtype(x: Array, xp: ModuleType) -> Any:
-    """The dtype to compute in: float64 for float32 input where the device has it.
-
-    float64 is computed as is; float32, float16 and bfloat16 are widened to
-    float64 and correctly rounded (`selu_xp._rounding`) unless the device
-    lacks float64 (JAX without x64, some GPUs), when float32 stays float32
-    (within 1.5 ULP) and the half dtypes are computed in float32.
-    """
-    dtype = x.dtype
-    if dtype == xp.float64:
-        return dtype
-    if dtype == xp.float32 or xp.finfo(dtype).bits <= 16:
-        info = xp.__array_namespace_info__()
-        floats = info.dtypes(device=device(x), kind="real floating")
-        return floats.get("float64", xp.float32)
-    msg = (
-        f"selu_xp computes in float16, bfloat16, float32 and float64, not in "
-        f"{dtype}. Convert the array first, for example with "
-        "xp.astype(x, xp.float64)."
-    )
-    raise TypeError(msg)
-
-
-def _name(dtype: Any, xp: ModuleType) -> str:
+def _name(dtype: DType, xp: Namespace) -> str:
     return "float64" if dtype == xp.float64 else "float32"
 
 
@@ -235,20 +204,3 @@ def _cached_overflow_bound(coef: float, dtype_name: str) -> float:
         while not np.isinf(c * np.nextafter(t, big)):
             t = np.nextafter(t, big)
     return float(t)
-
-
-def narrow(result: Array, dtype: Any, xp: ModuleType) -> Array:
-    """Round `result` to `dtype`, sending values that overflow it to +-inf.
-
-    NumPy warns when a cast overflows; values at or beyond the rounding
-    threshold of `dtype` are therefore turned into infinities first, which the
-    cast then keeps silently.
-    """
-    if result.dtype == dtype:
-        return result
-    finfo = xp.finfo(dtype)
-    largest, eps = float(finfo.max), float(finfo.eps)
-    threshold = largest + largest / (2 - eps) * eps / 2
-    result = xp.where(result >= threshold, where_scalar(math.inf, result, xp), result)
-    result = xp.where(result <= -threshold, where_scalar(-math.inf, result, xp), result)
-    return xp.astype(result, dtype)

@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-from types import ModuleType
-
 from ._compat import (
     is_numpy_namespace,
     is_torch_namespace,
 )
-from ._typing import Array
+from ._typing import Array, Namespace
 
 __all__ = ["store"]
 
 
-def store(result: Array, out: Array, xp: ModuleType) -> Array:
+def store(result: Array, out: Array, xp: Namespace) -> Array:
     """Copy `result` into `out` and return `out`.
 
     `result` is freshly allocated, so it never overlaps `out`.

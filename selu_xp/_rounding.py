@@ -27,7 +27,8 @@ from fractions import Fraction
 from functools import lru_cache
 from typing import Any
 
-from ._typing import Array, Namespace
+from ._arrays import narrow, where_scalar
+from ._typing import Array, DType, Namespace
 
 __all__ = [
     "WIDTH",
@@ -216,7 +217,6 @@ def _exact(
     derivative: bool,
     xp: Namespace,
 ) -> Pair:
-    from ._generic import where_scalar
 
     pos_hi, pos_lo, neg_hi, neg_lo = coefficients
     lowest = -130.0 if derivative else -110.0  # the kernel's clamps
@@ -248,7 +248,7 @@ def _exact(
     return xp.where(nan, x + x, hi), xp.where(nan | ~finite, 0.0 * xf, lo)
 
 
-def round_pair(pair: Pair, dtype: Any, xp: Namespace) -> Array:
+def round_pair(pair: Pair, dtype: DType, xp: Namespace) -> Array:
     """The double-double `pair` rounded correctly to `dtype` (narrower than
     float64).
 
@@ -257,7 +257,6 @@ def round_pair(pair: Pair, dtype: Any, xp: Namespace) -> Array:
     neighbour is ``2 hi - c``, and ``lo`` says on which side of the midpoint
     the value lies.
     """
-    from ._generic import narrow
 
     hi, lo = pair
     finite = xp.isfinite(hi)
@@ -281,7 +280,7 @@ def round_pair(pair: Pair, dtype: Any, xp: Namespace) -> Array:
     return xp.where(tie & toward, narrow(other, dtype, xp), c)
 
 
-def flagged(y: Array, dtype: Any, xp: Namespace) -> Array:
+def flagged(y: Array, dtype: DType, xp: Namespace) -> Array:
     """Whether the float64 `y` may round to another `dtype` value than the
     exact result within `WIDTH` of it does."""
 
@@ -291,9 +290,8 @@ def flagged(y: Array, dtype: Any, xp: Namespace) -> Array:
     return (up != down) & (y == y)
 
 
-def to_dtype(y: Array, dtype: Any, xp: Namespace) -> Array:
+def to_dtype(y: Array, dtype: DType, xp: Namespace) -> Array:
     """float64 `y` rounded once to `dtype` (`round_pair` for the half dtypes)."""
-    from ._generic import narrow
 
     if xp.finfo(dtype).bits <= 16:
         return round_pair((y, xp.zeros_like(y)), dtype, xp)
@@ -303,7 +301,7 @@ def to_dtype(y: Array, dtype: Any, xp: Namespace) -> Array:
 def correct(
     y: Array,
     x: Array,
-    dtype: Any,
+    dtype: DType,
     coefficients: tuple[float, float, float, float],
     derivative: bool,
     xp: Namespace,

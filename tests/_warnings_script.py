@@ -16,8 +16,9 @@ from collections.abc import Callable
 from typing import Any
 
 import selu_xp
+from selu_xp._family import NAMES
 
-ACTIVATIONS = ["selu", "elu", "selu_derivative", "elu_derivative"]
+ACTIVATIONS = NAMES
 
 
 def _activations(x: Any) -> dict[str, Callable[[], Any]]:

@@ -30,9 +30,10 @@ import numpy as np
 import pytest
 
 import selu_xp
+from selu_xp._family import NAMES
+from selu_xp.testing.oracle import ALPHA, FORMATS, SCALE, round_to, ulp_errors
 
 from ._backends import BACKENDS, Backend, active
-from ._reference import ALPHA, FORMATS, SCALE, round_to, ulp_errors
 
 hypothesis = pytest.importorskip("hypothesis")
 st = hypothesis.strategies
@@ -40,7 +41,7 @@ hnp = pytest.importorskip("hypothesis.extra.numpy")
 
 EXAMPLES = 1500
 BOUND = 2.0  # ULP: the matrix's loosest bound (PyTorch's float32 kernel)
-FUNCTIONS = ("selu", "elu", "selu_derivative", "elu_derivative", "alpha_dropout")
+FUNCTIONS = (*NAMES, "alpha_dropout")
 CPU = [b for b in BACKENDS if not b.gpu and b.skip_reason() is None]
 MUTABLE = ("numpy", "array_api_strict", "torch")
 # Largest magnitude that rounds to a finite value, and the smallest normal.

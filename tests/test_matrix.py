@@ -9,10 +9,11 @@ import pytest
 
 import selu_xp
 from selu_xp import _backends, _dispatch
+from selu_xp._family import NAMES
 
 from ._backends import Backend
 
-FUNCTIONS = ["selu", "elu", "selu_derivative", "elu_derivative"]
+FUNCTIONS = NAMES
 
 # The backends whose array type has a quick entry, and the functions for which
 # that entry returns the result itself rather than None (the long way).

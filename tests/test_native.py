@@ -18,6 +18,8 @@ import pytest
 import selu_xp
 from selu_xp import _backends, force_generic
 from selu_xp._backends import numpy as numpy_backend
+from selu_xp._family import FAMILY, NAMES
+from selu_xp.testing.oracle import reference
 
 from ._backends import (
     BACKENDS,
@@ -27,9 +29,8 @@ from ._backends import (
     active,
     backend_params,
 )
-from ._reference import reference
 
-FUNCTIONS = ["selu", "elu", "selu_derivative", "elu_derivative"]
+FUNCTIONS = NAMES
 
 # Accuracy against the mpmath reference, on both paths of every backend, is
 # tests/test_accuracy.py; this module checks what is particular to the fast
@@ -82,11 +83,19 @@ def test_special_values_match_generic_exactly(
     fast = backend.to_numpy(f(xb))
     with force_generic():
         generic = backend.to_numpy(f(xb))
-    exact = np.isnan(fast) | ~np.isfinite(fast) | (fast == 0) | (np.abs(fast) >= 1)
     assert np.isnan(fast[4])
     signed = ~np.isnan(fast)  # a NaN's sign bit carries no meaning
     np.testing.assert_array_equal(np.signbit(fast[signed]), np.signbit(generic[signed]))
-    np.testing.assert_allclose(fast[exact], generic[exact], rtol=1e-6, atol=0)
+    if not backend.gpu and (backend.float64 or dtype != "float32"):
+        # The same values, NaN where NaN: these paths have the kernel's bits.
+        np.testing.assert_array_equal(fast, generic)
+        return
+    # GPUs, and JAX without x64 (no float64 for the generic float32): the
+    # values that involve no rounding are the same, the others close.
+    exact = np.isnan(fast) | ~np.isfinite(fast) | (fast == 0)
+    np.testing.assert_array_equal(fast[exact], generic[exact])
+    eps = 2.0**-7 if dtype == "bfloat16" else float(np.finfo(dtype).eps)
+    np.testing.assert_allclose(fast[~exact], generic[~exact], rtol=8 * eps, atol=0)
 
 
 # The paper's constants, and their exact product rounded once to a double.
@@ -474,11 +483,10 @@ def test_force_generic_skips_the_fast_path(monkeypatch: pytest.MonkeyPatch) -> N
 
 # --- The quick entry ------------------------------------------------------
 
+# Each member with its default values, as other objects than the defaults.
 QUICK_CASES = [
-    ("selu", {"alpha": float(PAPER_ALPHA) + 0.0, "scale": float(PAPER_SCALE) + 0.0}),
-    ("selu_derivative", {"alpha": float(PAPER_ALPHA) + 0.0}),
-    ("elu", {"alpha": float("1.0")}),
-    ("elu_derivative", {"alpha": float("1.0")}),
+    (m.name, {p: float(getattr(m, f"{p}_digits")) + 0.0 for p in m.parameters})
+    for m in FAMILY
 ]
 
 

@@ -29,12 +29,13 @@ import selu_xp
 from benchmarks.rounding import HARD_INPUTS
 from selu_xp import force_generic
 from selu_xp._backends import numpy as numpy_backend
+from selu_xp._family import NAMES
 
 _ufunc = pytest.importorskip(
     "selu_xp._kernels._ufunc", reason="the compiled kernel was not built here"
 )
 
-FUNCTIONS = ["selu", "elu", "selu_derivative", "elu_derivative"]
+FUNCTIONS = NAMES
 ROOT = Path(__file__).resolve().parent.parent
 _CODES = {"float16": 0, "bfloat16": 1, "float32": 2, "float64": 3}
 

@@ -22,12 +22,13 @@ import numpy as np
 import selu_xp
 from selu_xp import force_generic
 from selu_xp._backends import numpy as numpy_backend
+from selu_xp._family import NAMES
 
 from ._backends import BACKENDS, Backend, active, array_namespace, device
 
 THREADS = 8
 ITERATIONS = 3
-ACTIVATIONS = ["selu", "elu", "selu_derivative", "elu_derivative"]
+ACTIVATIONS = NAMES
 SPECIAL = [-np.inf, -1000.0, -50.0, -1.0, -1e-30, -0.0, 0.0, 1e-30, 1.0, 1e30, np.inf]
 
 

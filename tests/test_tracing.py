@@ -26,6 +26,7 @@ import numpy as np
 import pytest
 
 import selu_xp
+from selu_xp._family import FAMILY
 
 # Raised by torch while compiling: a deprecation inside its own modules.
 COMPILE_WARNINGS = [
@@ -64,12 +65,9 @@ _SELU_NEG = selu_xp.SELU_SCALE * selu_xp.SELU_ALPHA
 
 # name -> |neg|, the coefficient of the expm1 branch (None for derivatives).
 ACTIVATIONS: dict[str, float | None] = {
-    "selu": _SELU_NEG,
-    "elu": 1.0,
+    **{m.name: None if m.derivative else m.neg for m in FAMILY},
     "elu(alpha=0.5)": 0.5,
-    "selu_derivative": None,
     "selu_derivative(alpha=1.5, scale=1.1)": None,
-    "elu_derivative": None,
     "elu_derivative(alpha=0.5)": None,
     "selu with selu_parameters(0.1, 2.0)": 1.9769 * 1.0739 * 1.01,
     "selu_xp.torch.SELU()": _SELU_NEG,
@@ -84,14 +82,11 @@ def _activation_calls() -> dict[str, Callable[[Any], Any]]:
     st = pytest.importorskip("selu_xp.torch")
     default, other = st.SELU(), st.SELU(alpha=1.5, scale=1.1)
     return {
-        "selu": lambda x: selu_xp.selu(x),
-        "elu": lambda x: selu_xp.elu(x),
+        **{m.name: getattr(selu_xp, m.name) for m in FAMILY},
         "elu(alpha=0.5)": lambda x: selu_xp.elu(x, alpha=0.5),
-        "selu_derivative": lambda x: selu_xp.selu_derivative(x),
         "selu_derivative(alpha=1.5, scale=1.1)": lambda x: selu_xp.selu_derivative(
             x, alpha=1.5, scale=1.1
         ),
-        "elu_derivative": lambda x: selu_xp.elu_derivative(x),
         "elu_derivative(alpha=0.5)": lambda x: selu_xp.elu_derivative(x, alpha=0.5),
         # selu_parameters runs while torch traces (decimal arithmetic).
         "selu with selu_parameters(0.1, 2.0)": lambda x: selu_xp.selu(

@@ -13,6 +13,8 @@ from array_api_extra.testing import lazy_xp_function, patch_lazy_xp_functions
 
 import selu_xp
 from selu_xp import elu, elu_derivative, selu, selu_derivative
+from selu_xp._family import NAMES
+from selu_xp.testing.oracle import eps, exact
 
 from ._backends import (
     BACKENDS,
@@ -22,7 +24,6 @@ from ._backends import (
     backend_dtype_params,
     backend_params,
 )
-from ._reference import eps, exact
 
 PAIRS = [(selu, selu_derivative), (elu, elu_derivative)]
 pair_ids = ["selu", "elu"]
@@ -33,7 +34,7 @@ GRAD_POINTS = np.asarray(
 TORCH = [b for b in BACKENDS if b.module == "torch"]
 JAX = [b for b in BACKENDS if b.module == "jax"]
 DASK = [b for b in BACKENDS if b.module == "dask.array"]
-ACTIVATIONS = ["selu", "elu", "selu_derivative", "elu_derivative"]
+ACTIVATIONS = NAMES
 FLOATS = ("float32", "float64")
 
 

@@ -19,20 +19,20 @@ from typing import Any
 
 from .. import _generic
 from .._compat import array_namespace, is_cupy_namespace, is_numpy_namespace
-from .._typing import Array
+from .._typing import Array, Namespace
 
 __all__ = ["elu_family", "elu_family_derivative"]
 
 
 def elu_family(
-    x: Array, pos: float, neg: float, *, xp: Any, out: Array = None
+    x: Array, pos: float, neg: float, *, xp: Namespace, out: Array = None
 ) -> Array:
     """Dask fast path of ``_generic.elu_family``; `out` is refused earlier."""
     return _map(x, pos, neg, derivative=False)
 
 
 def elu_family_derivative(
-    x: Array, pos: float, neg: float, *, xp: Any, out: Array = None
+    x: Array, pos: float, neg: float, *, xp: Namespace, out: Array = None
 ) -> Array:
     """Dask fast path of ``_generic.elu_family_derivative``."""
     return _map(x, pos, neg, derivative=True)

@@ -25,8 +25,9 @@ from typing import Any
 
 import numpy as np
 
-from .._careful import in_range
-from .._constants import SELU_SCALE, SELU_SCALE_ALPHA, coefficient_pairs
+from .._family import BY_NAME
+from .._kernels.coefficients import kernel_coefficients
+from .._typing import Namespace
 
 _ufunc: ModuleType | None
 try:
@@ -40,7 +41,6 @@ else:
 __all__ = [
     "elu_family",
     "elu_family_derivative",
-    "kernel_coefficients",
     "kernel_info",
     "kernel_module",
     "kernel_ufunc",
@@ -57,16 +57,6 @@ alone: below, waking the kernel's other threads costs more than they save."""
 _FAST_DTYPES = (np.dtype(np.float16), np.dtype(np.float32), np.dtype(np.float64))
 
 
-Coefficients = tuple[float, float, float, float]
-
-
-def kernel_coefficients(pos: float, neg: float) -> Coefficients | None:
-    """``(pos_hi, pos_lo, neg_hi, neg_lo)`` for the kernel, or ``None``."""
-    if not in_range(neg):
-        return None  # outside the range the kernel's clamps are exact for
-    return coefficient_pairs(pos, neg)
-
-
 @lru_cache(maxsize=128)
 def kernel_ufunc_for(pos: float, neg: float, derivative: bool) -> Any:
     """The kernel's ufunc with these coefficients, or ``None``."""
@@ -81,11 +71,8 @@ def kernel_ufunc_for(pos: float, neg: float, derivative: bool) -> Any:
 
 def kernel_ufunc(name: str) -> Callable[[np.ndarray], np.ndarray]:
     """The kernel's ufunc of a public function with its default parameters."""
-    derivative = name.endswith("_derivative")
-    if name.startswith("selu"):
-        f = kernel_ufunc_for(SELU_SCALE, SELU_SCALE_ALPHA, derivative)
-    else:
-        f = kernel_ufunc_for(1.0, 1.0, derivative)
+    member = BY_NAME[name]
+    f = kernel_ufunc_for(member.pos, member.neg, member.derivative)
     if f is None:
         msg = f"the compiled kernel is not available: {_MISSING}"
         raise RuntimeError(msg)
@@ -113,7 +100,7 @@ def _fast_path(derivative: bool) -> Callable[..., Any]:
         pos: float,
         neg: float,
         *,
-        xp: Any,
+        xp: Namespace,
         out: np.ndarray | None = None,
         threads: bool = True,
     ) -> Any:
@@ -175,7 +162,7 @@ def _run(
     x: Any,
     pos: float,
     neg: float,
-    xp: Any,
+    xp: Namespace,
     out: np.ndarray | None,
     *,
     derivative: bool,
@@ -206,7 +193,7 @@ def _generic_into(
     x: np.ndarray,
     pos: float,
     neg: float,
-    xp: Any,
+    xp: Namespace,
     out: np.ndarray | None,
     *,
     derivative: bool,
