@@ -18,8 +18,10 @@ from typing import Any
 
 import numpy as np
 
+from selu_xp._family import NAMES
+
 RESULTS = Path(__file__).parent / "results"
-FUNCTIONS = ("selu", "elu", "selu_derivative", "elu_derivative")
+FUNCTIONS = NAMES
 BACKENDS = ("numpy", "array_api_strict", "torch-cpu", "jax-cpu", "jax-cpu-x32", "dask")
 LABELS = {
     "numpy": "NumPy",
@@ -37,12 +39,11 @@ KERNEL_BACKENDS = ("numpy", "dask")
 def measure(backend_id: str, dtype: str, name: str, path: str) -> float:
     """Max ULP of `name` on `backend_id` in `dtype` on one path."""
     import selu_xp
-    from tests._backends import BACKENDS as TABLE
-    from tests._backends import active
-    from tests._reference import accuracy_grid, max_ulp
+    from selu_xp.testing import BACKENDS as TABLE
+    from selu_xp.testing.oracle import accuracy_grid, max_ulp
 
     backend = next(b for b in TABLE if b.id == backend_id)
-    with active(backend), selu_xp.force_generic(path == "generic"):
+    with backend.context(), selu_xp.force_generic(path == "generic"):
         xb = backend.asarray(accuracy_grid(dtype), dtype)
         x = backend.to_numpy(xb).astype(np.float64)
         y = backend.to_numpy(getattr(selu_xp, name)(xb))
@@ -50,7 +51,7 @@ def measure(backend_id: str, dtype: str, name: str, path: str) -> float:
 
 
 def run() -> dict[str, Any]:
-    from tests._backends import BACKENDS as TABLE
+    from selu_xp.testing import BACKENDS as TABLE
 
     rows = []
     for backend_id in BACKENDS:

@@ -1,6 +1,6 @@
 """The backends the suite measures and the cases it times on each.
 
-A backend is a column of the package's table (`selu_xp._backend_table`, which
+A backend is a column of the package's table (`selu_xp.testing`, which
 the tests and ``python -m selu_xp`` read too, and which says why a backend
 cannot run here).  It turns the shared NumPy input into its own array (on its
 device), waits for its asynchronous work (`sync`), and lists its cases: the
@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 
 import selu_xp
-from selu_xp import _backend_table
+from selu_xp import testing
 
 __all__ = ["BACKENDS", "CASES", "Backend", "Case", "resolve"]
 
@@ -78,7 +78,7 @@ def _nothing() -> None:
 class Backend:
     """A column of the package's table, as the suite measures it."""
 
-    column: _backend_table.Backend
+    column: testing.Backend
     _prepare: Callable[[np.ndarray, int], Any] | None = None
     _cases: Callable[[Any, np.ndarray], list[Case | None]] = field(
         default=lambda x, a: []
@@ -275,8 +275,8 @@ def _strict_cases(x: Any, a: np.ndarray) -> list[Case | None]:
     ]
 
 
-def _column(backend_id: str) -> _backend_table.Backend:
-    return next(b for b in _backend_table.BACKENDS if b.id == backend_id)
+def _column(backend_id: str) -> testing.Backend:
+    return next(b for b in testing.BACKENDS if b.id == backend_id)
 
 
 BACKENDS: list[Backend] = [

@@ -36,6 +36,11 @@ def force_generic(enabled: bool = True) -> Iterator[None]:
     enabled : bool, optional
         ``False`` re-enables the fast paths inside an enclosing block.
 
+    Yields
+    ------
+    None
+        The block runs with the setting; nothing is bound by ``as``.
+
     See Also
     --------
     selu : One of the functions whose fast path the block turns off.

@@ -5,7 +5,7 @@ grid on both paths and compared with a reference computed in decimal
 arithmetic at 50 significant digits (the standard library's :mod:`decimal`,
 so the report needs nothing beyond the package's own dependencies), and with
 NumPy's result on the same inputs.  The backends are the columns of
-`selu_xp._backend_table` that the tests run on, and each row is held to the
+`selu_xp.testing` that the tests run on, and each row is held to the
 bound that the tests hold the same column, dtype and path to.
 """
 
@@ -24,12 +24,13 @@ from typing import Any
 
 import numpy as np
 
+from ._accuracy import KERNEL_BOUNDS, bound, ulp_errors
 from ._activations import selu
-from ._backend_table import BACKENDS, KERNEL_BOUNDS, Backend, bound, ulp_errors
 from ._backends.numpy import kernel_info
 from ._constants import PAPER_ALPHA, PAPER_SCALE
 from ._dispatch import force_generic
 from ._threads import get_num_threads
+from .testing import BACKENDS, Backend
 
 __all__ = ["Row", "main", "run"]
 

@@ -1,7 +1,7 @@
 """The backend matrix of the tests: the package's table, as pytest params.
 
 The columns themselves (how a NumPy array gets onto a backend and back, its
-dtypes, why it is skipped) are `selu_xp._backend_table`, which the benchmark
+dtypes, why it is skipped) are `selu_xp.testing`, which the benchmark
 suite and ``python -m selu_xp`` read too.  Here are only pytest's parts:
 params that skip (saying why) a backend that cannot run, `active`, the
 columns' subsets that some tests are parametrized over, and `assert_close` /
@@ -28,8 +28,8 @@ except ImportError:  # before array-api-extra 0.11, the newest on Python 3.10
         xp_assert_equal as _xpx_equal,
     )
 
-from selu_xp._backend_table import BACKENDS, Backend
 from selu_xp._compat import array_namespace, device, is_tensorflow_array
+from selu_xp.testing import BACKENDS, Backend
 
 __all__ = [
     "BACKENDS",

@@ -12,9 +12,9 @@ import pytest
 
 import selu_xp
 from selu_xp import elu, elu_derivative, selu, selu_derivative
+from selu_xp.testing.oracle import ALPHA, SCALE, eps, exact
 
 from ._backends import Backend, assert_close
-from ._reference import ALPHA, SCALE, eps, exact
 
 FUNCTIONS = [selu, elu, selu_derivative, elu_derivative]
 ids = [f.__name__ for f in FUNCTIONS]

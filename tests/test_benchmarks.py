@@ -16,13 +16,11 @@ from typing import Any
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
-if str(ROOT) not in sys.path:  # plain `pytest` does not put the root there
-    sys.path.insert(0, str(ROOT))
+from benchmarks.backends import resolve
+from benchmarks.report import markdown
+from benchmarks.targets import evaluate, format_size, level_of
 
-from benchmarks.backends import resolve  # noqa: E402
-from benchmarks.report import markdown  # noqa: E402
-from benchmarks.targets import evaluate, format_size, level_of  # noqa: E402
+ROOT = Path(__file__).resolve().parents[1]
 
 RECORD_KEYS = {
     *("backend", "dtype", "size", "case", "median_s", "q1_s", "q3_s", "iqr_s"),

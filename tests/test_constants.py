@@ -6,8 +6,7 @@ import mpmath
 
 import selu_xp
 from selu_xp import SELU_ALPHA, SELU_SCALE, selu
-
-from ._reference import ALPHA, SCALE
+from selu_xp.testing.oracle import ALPHA, SCALE
 
 
 def _correctly_rounded(value: mpmath.mpf) -> float:

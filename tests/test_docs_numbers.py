@@ -27,8 +27,6 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 DOCS = ROOT / "docs"
 RESULTS = ROOT / "benchmarks" / "results"
-if str(ROOT) not in sys.path:  # plain `pytest` does not put the root there
-    sys.path.insert(0, str(ROOT))
 
 # The pages whose every figure must be inserted from a results file.  A page
 # added here is held to it too.

@@ -28,9 +28,8 @@ import numpy as np
 import pytest
 
 import selu_xp
-from selu_xp._backend_table import DEFAULT_BOUND, KERNEL_BOUNDS
-
-from ._reference import reference, ulp_errors
+from selu_xp._accuracy import DEFAULT_BOUND, KERNEL_BOUNDS
+from selu_xp.testing.oracle import reference, ulp_errors
 
 pytestmark = pytest.mark.slow
 

@@ -9,9 +9,9 @@ import numpy as np
 import pytest
 
 from selu_xp import SELU_ALPHA, SELU_SCALE, selu_parameters
+from selu_xp.testing.oracle import ALPHA, SCALE
 
 from ._fixed_point import fixed_point_parameters, selu_moments
-from ._reference import ALPHA, SCALE
 
 
 def ulps(value: float, reference: mpmath.mpf) -> float:

@@ -9,9 +9,9 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
 from selu_xp import SELU_ALPHA, SELU_SCALE, elu, selu
+from selu_xp.testing.oracle import ALPHA, SCALE
 
 from ._backends import Backend
-from ._reference import ALPHA, SCALE
 
 SCALE_ALPHA = float(SCALE * ALPHA)
 fixture_ok = settings(

@@ -37,14 +37,37 @@ def test_all_lists_exactly_the_public_names() -> None:
     assert exported == PUBLIC - {"__version__"}
 
 
-def test_public_functions_have_numpydoc_docstrings() -> None:
-    for name in selu_xp.__all__:
-        obj = getattr(selu_xp, name)
-        if callable(obj):
-            doc = inspect.getdoc(obj) or ""
-            takes = bool(inspect.signature(obj).parameters)
-            for section in ("Parameters", "Examples")[0 if takes else 1 :]:
-                assert f"\n{section}\n---" in doc, f"{name} lacks {section}"
+# The modules whose __all__ is public API; each public callable's docstring
+# is held to every numpydoc check ([tool.numpydoc_validation] in pyproject.toml
+# leaves the private modules, where these are defined, to this test).
+PUBLIC_MODULES = (
+    *("selu_xp", "selu_xp.keras", "selu_xp.torch"),
+    *("selu_xp.testing", "selu_xp.testing.oracle"),
+)
+
+
+def _public_callables(module_name: str) -> list[str]:
+    module = pytest.importorskip(module_name)
+    names = [
+        f"{module_name}.{name}"
+        for name in module.__all__
+        if callable(getattr(module, name))
+        and not inspect.ismodule(getattr(module, name))
+    ]
+    if module_name == "selu_xp.torch":
+        names.append("selu_xp.torch.init.lecun_normal_")
+    return names
+
+
+@pytest.mark.parametrize("module_name", PUBLIC_MODULES)
+def test_public_docstrings_pass_every_numpydoc_check(module_name: str) -> None:
+    from numpydoc.validate import validate
+
+    failures = {
+        name: [f"{code}: {message}" for code, message in validate(name)["errors"]]
+        for name in _public_callables(module_name)
+    }
+    assert {k: v for k, v in failures.items() if v} == {}
 
 
 def test_signatures_are_the_documented_ones() -> None:
@@ -73,13 +96,6 @@ def test_framework_modules_all_and_docstrings(name: str) -> None:
     module = pytest.importorskip(name)
     assert set(module.__all__) == FRAMEWORK_MODULES[name]
     assert len(module.__all__) == len(FRAMEWORK_MODULES[name])
-    objects = [getattr(module, n) for n in module.__all__ if n != "init"]
-    if name == "selu_xp.torch":
-        objects.append(module.init.lecun_normal_)
-    for obj in objects:
-        doc = inspect.getdoc(obj) or ""
-        for section in ("Parameters", "Examples"):
-            assert f"\n{section}\n---" in doc, f"{obj.__qualname__} lacks {section}"
 
 
 def test_import_selu_xp_imports_no_framework_module() -> None:

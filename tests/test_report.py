@@ -13,11 +13,11 @@ import pytest
 
 import selu_xp
 from selu_xp import _report
-from selu_xp._backend_table import BACKENDS, Backend, bound, ulp_errors
+from selu_xp.testing import BACKENDS, Backend, bound, ulp_errors
+from selu_xp.testing.oracle import reference
+from selu_xp.testing.oracle import ulp_errors as reference_ulp_errors
 
 from ._backends import backend_params
-from ._reference import reference
-from ._reference import ulp_errors as reference_ulp_errors
 
 
 def test_decimal_reference_matches_mpmath() -> None:

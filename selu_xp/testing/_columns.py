@@ -1,17 +1,10 @@
-"""The backends selu_xp is checked on, and the accuracy it is held to on each.
+"""The columns: every library on every device selu_xp is checked on.
 
-`BACKENDS` is the one table of them: a `Backend` is one column, a library on
-one device.  It knows how to put a NumPy array on itself and get it back,
-which dtypes it offers, and why it cannot run here (`Backend.skip_reason`,
-where the GPU probes are written, once).  The test matrix (``tests/``, which
-adds pytest's params and skip marks), the benchmark suite (``benchmarks/``,
-which adds the timed cases) and the report of ``python -m selu_xp`` all read
-it.  Nothing is imported at import time: a column imports its library when it
-is asked for it.
-
-`bound` is the accuracy each column is held to, in ULPs of the result's dtype
-as `ulp_errors` measures them against a reference; the tests hold the four
-functions to it, the report holds `selu` to it.
+A `Backend` is one column, a library on one device.  It knows how to put a
+NumPy array on itself and get it back, which dtypes it offers, why it cannot
+run here (`Backend.skip_reason`, where the GPU probes are written, once),
+and the library's own selu that the report compares with.  Nothing is
+imported at import time: a column imports its library when asked for it.
 """
 
 from __future__ import annotations
@@ -27,20 +20,10 @@ from typing import Any
 
 import numpy as np
 
-from ._compat import array_namespace
-from ._typing import Array, Device, DType, Namespace
+from .._compat import array_namespace
+from .._typing import Array, Device, DType, Namespace
 
-__all__ = [
-    "BACKENDS",
-    "BOUNDS",
-    "CORRECTLY_ROUNDED",
-    "DEFAULT_BOUND",
-    "KERNEL_BOUNDS",
-    "TORCH_CUDA_FLOAT32",
-    "Backend",
-    "bound",
-    "ulp_errors",
-]
+__all__ = ["BACKENDS", "Backend"]
 
 
 def _always_usable(library: ModuleType) -> str | None:
@@ -63,13 +46,44 @@ def _no_kernel(library: ModuleType) -> bool:
 class Backend:
     """One column of the table: a library on one device.
 
-    ``family`` is the library's short name (``torch`` for ``torch-cpu`` and
-    ``torch-cuda``), ``module`` the module whose functions make its arrays.
-    ``half_dtypes`` are the half-precision dtypes it offers beside float32
-    (and float64 unless ``float64`` is false); ``lazy`` says that results are
-    computed when asked for (JAX under ``jit``, Dask), ``gpu`` that the
-    column runs on a GPU.  ``report_dtypes`` are the dtypes that
-    ``python -m selu_xp`` reports on it (none: the column is not reported).
+    A column imports its library only when asked for its arrays, and says
+    why it cannot run on this machine (`skip_reason`) instead of raising.
+
+    Parameters
+    ----------
+    id : str
+        The column's name (``"torch-cuda"``), as tests and benchmarks say it.
+    family : str
+        The library's short name (``"torch"`` for ``torch-cpu`` and
+        ``torch-cuda``).
+    module : str
+        The module whose functions make its arrays (``"dask.array"``).
+    _device, _to_backend, _to_numpy, _usable : callable
+        The library's parts, each taking the imported `module` first: its
+        device, NumPy to its arrays and back, and why it is unusable (the
+        GPU probes).
+    half_dtypes : tuple of str, optional
+        The half-precision dtypes it offers beside float32 (and float64).
+    float64 : bool, optional
+        Whether it computes in float64.
+    gpu : bool, optional
+        Whether the column runs on a GPU.
+    _context, _label, _own_selu, _kernel : callable, optional
+        Its mode (JAX's x64), the device's label, its own selu, and whether
+        its fast path is the compiled kernel.
+    report_dtypes : tuple of str, optional
+        The dtypes ``python -m selu_xp`` reports on it (none: not reported).
+
+    See Also
+    --------
+    BACKENDS : Every column.
+
+    Examples
+    --------
+    >>> from selu_xp.testing import BACKENDS
+    >>> strict = next(b for b in BACKENDS if b.id == "array_api_strict")
+    >>> strict.to_numpy(strict.asarray([1.0, 2.0], "float32"))
+    array([1., 2.], dtype=float32)
     """
 
     id: str
@@ -81,7 +95,6 @@ class Backend:
     _usable: Callable[[ModuleType], str | None] = _always_usable
     half_dtypes: tuple[str, ...] = ()
     float64: bool = True
-    lazy: bool = False
     gpu: bool = False
     _context: Callable[[ModuleType], contextlib.AbstractContextManager[Any]] = field(
         default=_no_context
@@ -331,7 +344,6 @@ def _jax(id: str, platform: str, **options: Any) -> Backend:
         _jax_to_backend,
         _to_numpy,
         half_dtypes=("float16", "bfloat16"),
-        lazy=True,
         _own_selu=_jax_selu,
         **options,
     )
@@ -423,7 +435,6 @@ BACKENDS: tuple[Backend, ...] = (
         _dask_to_backend,
         _dask_to_numpy,
         half_dtypes=("float16",),
-        lazy=True,
         _kernel=_ufunc_built,  # on NumPy chunks
     ),
     # TensorFlow is served by selu_xp itself (array-api-compat has no
@@ -466,129 +477,3 @@ BACKENDS: tuple[Backend, ...] = (
         _kernel=_yes,
     ),
 )
-
-
-# --- The bounds -----------------------------------------------------------------
-
-# Bounds in ULPs of the result dtype, for float64 on GPUs other than CuPy's
-# (the CPU paths have KERNEL_BOUNDS, below): the kernel's float64 evaluation
-# in array operations, which a GPU compiler may fuse into multiply-adds, or
-# the backend's own kernel.
-BOUNDS = {
-    ("selu", "float64"): 1.5,
-    ("elu", "float64"): 1.5,
-    ("selu_derivative", "float64"): 2.0,
-    ("elu_derivative", "float64"): 1.5,
-}
-DEFAULT_BOUND = 1.0
-
-# The compiled kernel (the fast path of NumPy, of Dask on NumPy chunks, of
-# PyTorch and JAX on the CPU, and of CuPy): float32, float16 and bfloat16
-# correctly rounded, float64 within 1 ULP.
-KERNEL_BOUNDS = {"float16": 0.5, "bfloat16": 0.5, "float32": 0.5, "float64": 1.0}
-# Every other path with float64 (the generic path, TensorFlow's): the narrow
-# dtypes computed in float64 and correctly rounded (selu_xp._rounding), and
-# float64 itself from the kernel's own evaluation in array operations
-# (selu_xp._careful), with the kernel's bound on the CPU.
-CORRECTLY_ROUNDED = 0.5
-
-# torch's CUDA kernel has not been measured on the test grid (no GPU here):
-# float32 keeps the cap it had, 2.0 ULP (docs/gpu.md measured F.selu at
-# 1.619 ULP in float32 on an H200, on the report's grid); float64 is held to
-# BOUNDS.
-TORCH_CUDA_FLOAT32 = 2.0
-
-
-def _runs_torchs_kernel(backend: Backend, name: str, dtype: str, path: str) -> bool:
-    """Whether selu_xp's result is torch's own selu or elu kernel's (CUDA;
-    CPU tensors run selu_xp's kernel)."""
-    return (
-        backend.module == "torch"
-        and backend.gpu
-        and path == "fast"
-        and name in ("selu", "elu")
-        and dtype in ("float32", "float64")
-    )
-
-
-def _torch_bound(backend: Backend, name: str, dtype: str) -> float:
-    """The bound of torch's own CUDA kernel (the PyTorch fast path there)."""
-    if dtype == "float32":
-        return TORCH_CUDA_FLOAT32
-    return BOUNDS[(name, dtype)]
-
-
-def _jax_bound(backend: Backend, name: str, dtype: str, path: str) -> float:
-    """JAX's bounds.
-
-    XLA's float32 expm1 and float64 expm1 are several ULPs off.  The JAX fast
-    path evaluates expm1 near 0 with a polynomial (both float32 and float64),
-    as the generic path does for float32 when JAX has no float64: 2.5 ULP
-    (measured on the CPU: 1.851 selu and 1.299 elu in float32, 1.570 and
-    0.871 in float64).  The generic float64 path is the kernel's own
-    evaluation (``selu_xp._careful``): the kernel's bound on the CPU; on a GPU,
-    whose compiler may fuse its products and sums, the float64 bounds of
-    every backend (1.378 for selu on an H200 before it, docs/gpu.md).
-    """
-    if path == "generic" and backend.float64 and dtype != "float64":
-        return CORRECTLY_ROUNDED
-    if path == "generic" and dtype == "float64" and not backend.gpu:
-        return KERNEL_BOUNDS[dtype]
-    if dtype in ("float16", "bfloat16"):
-        return DEFAULT_BOUND
-    if name.endswith("derivative"):
-        return 2.0 if dtype == "float64" or not backend.float64 else DEFAULT_BOUND
-    if path == "generic" and dtype == "float64":
-        return BOUNDS[(name, dtype)]
-    if path == "generic" and backend.float64:
-        return DEFAULT_BOUND
-    return 2.5
-
-
-def bound(backend: Backend, name: str, dtype: str, path: str) -> float:
-    """The ULP bound of `name` in `dtype` on `backend`'s `path`.
-
-    `name` is one of ``selu``, ``elu``, ``selu_derivative`` and
-    ``elu_derivative`` with its default parameters; `path` is ``fast`` or
-    ``generic`` (inside ``force_generic()``).
-    """
-    if path == "fast" and dtype in KERNEL_BOUNDS and backend.runs_kernel():
-        return KERNEL_BOUNDS[dtype]
-    if backend.module == "jax":
-        return _jax_bound(backend, name, dtype, path)
-    if _runs_torchs_kernel(backend, name, dtype, path):
-        return _torch_bound(backend, name, dtype)
-    own = path == "fast" and backend.module in ("torch", "cupy")
-    if dtype != "float64" and backend.float64 and not own:
-        return CORRECTLY_ROUNDED
-    if dtype == "float64" and not own and not backend.gpu:
-        return KERNEL_BOUNDS[dtype]  # selu_xp._careful
-    return BOUNDS.get((name, dtype), DEFAULT_BOUND)
-
-
-# --- The measure ---------------------------------------------------------------
-
-# Significand bits (without the implicit bit) and smallest normal, per dtype.
-_FORMATS = {
-    "float64": (52, 2.0**-1022),
-    "float32": (23, 2.0**-126),
-    "float16": (10, 2.0**-14),
-    "bfloat16": (7, 2.0**-126),
-}
-
-
-def ulp_errors(y: np.ndarray, hi: np.ndarray, lo: np.ndarray, dtype: str) -> np.ndarray:
-    """|y - (hi + lo)| in ULPs of `dtype` at the reference, for normal results.
-
-    The reference is a double-double ``hi + lo``.  Results whose reference is
-    subnormal or zero in `dtype` get NaN and are left out of a maximum taken
-    with ``np.nanmax`` (the bounds are stated for normal-range results).
-    """
-    nmant, tiny = _FORMATS[dtype]
-    y = np.asarray(y, dtype=np.float64)
-    _, exp = np.frexp(hi)
-    ulp = np.ldexp(1.0, exp - 1 - nmant)
-    with np.errstate(invalid="ignore"):
-        err = np.abs((y - hi) - lo) / ulp
-    errors: np.ndarray = np.where(np.abs(hi) >= tiny, err, np.nan)
-    return errors
