@@ -52,7 +52,7 @@ from typing import Any
 import mpmath
 import numpy as np
 
-from selu_xp._family import NAMES
+from selu_xp._family import BY_NAME, NAMES
 
 FUNCTIONS = NAMES
 REFERENCE_ERROR = 2.0**-48
@@ -60,16 +60,14 @@ RESULTS = Path(__file__).parent / "results" / "rounding.json"
 HARD_INPUTS = Path(__file__).parent / "results" / "hard_inputs.json"
 CHUNK = 1 << 24
 
-# The paper's constants (Klambauer et al. 2017), parsed at 60 digits.
-_DIGITS_ALPHA = "1.6732632423543772848170429916717"
-_DIGITS_SCALE = "1.0507009873554804934193349852946"
-with mpmath.workdps(60):
-    _ALPHA = mpmath.mpf(_DIGITS_ALPHA)
-    _SCALE = mpmath.mpf(_DIGITS_SCALE)
-    _COEFFICIENTS = {
-        "selu": (_SCALE, _SCALE * _ALPHA),
-        "elu": (mpmath.mpf(1), mpmath.mpf(1)),
-    }
+
+def _coefficients(name: str) -> tuple[mpmath.mpf, mpmath.mpf]:
+    """``(pos, neg)`` of `name` at 60 digits, from the decimal digits of its
+    default parameters (the paper's, Klambauer et al. 2017, for SELU)."""
+    member = BY_NAME[name]
+    with mpmath.workdps(60):
+        scale = mpmath.mpf(member.scale_digits)
+        return scale, scale * mpmath.mpf(member.alpha_digits)
 
 
 def _double_double(value: mpmath.mpf) -> tuple[float, float]:
@@ -89,15 +87,10 @@ class Outcome:
     first_misrounded: tuple[float, ...]
 
 
-def _family(name: str) -> tuple[str, bool]:
-    derivative = name.endswith("_derivative")
-    return name.removesuffix("_derivative"), derivative
-
-
 def reference_double(name: str, x: np.ndarray) -> np.ndarray:
     """f(x) in float64 from NumPy's exp/expm1, within REFERENCE_ERROR."""
-    base, derivative = _family(name)
-    pos, neg = (_double_double(c) for c in _COEFFICIENTS[base])
+    derivative = BY_NAME[name].derivative
+    pos, neg = (_double_double(c) for c in _coefficients(name))
     with np.errstate(all="ignore"):
         xd = x.astype(np.float64)
         if derivative:
@@ -112,8 +105,8 @@ def reference_double(name: str, x: np.ndarray) -> np.ndarray:
 
 def exact(name: str, x: float) -> mpmath.mpf:
     """f(x) at 60 digits, with the paper's constants."""
-    base, derivative = _family(name)
-    pos, neg = _COEFFICIENTS[base]
+    derivative = BY_NAME[name].derivative
+    pos, neg = _coefficients(name)
     with mpmath.workdps(60):
         v = mpmath.mpf(x)
         if v > 0:
