@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import subprocess
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -19,8 +18,11 @@ import selu_xp
 from benchmarks import rounding
 from selu_xp._backends import numpy as numpy_backend
 from selu_xp._constants import SELU_SCALE, SELU_SCALE_ALPHA
+from selu_xp._family import BY_NAME
 from selu_xp._kernels.coefficients import coefficient_pairs
 from selu_xp.testing.oracle import max_ulp
+
+from ._processes import run_command, run_python
 
 _ufunc = pytest.importorskip(
     "selu_xp._kernels._ufunc", reason="the compiled kernel was not built here"
@@ -47,27 +49,6 @@ def level(request: pytest.FixtureRequest) -> Iterator[str]:
     """Each dispatch level this CPU can run, forced for the test."""
     with _at_level(request.param) as name:
         yield name
-
-
-def _run(
-    *command: str, env: dict[str, str] | None = None, timeout: float = 300
-) -> subprocess.CompletedProcess[str]:
-    """`command` run from the repository's root, with `env` added to this
-    process's environment, and its output as text."""
-    return subprocess.run(
-        command,
-        cwd=ROOT,
-        env={**os.environ, **(env or {})},
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        check=False,
-    )
-
-
-def _python(code: str, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
-    """Python `code` in a fresh process (`_run`)."""
-    return _run(sys.executable, "-c", code, *args, env=env)
 
 
 def _float32_sample(n: int = 1_000_000) -> np.ndarray:
@@ -363,7 +344,7 @@ def test_thread_count_from_the_environment(value: str, expected: str) -> None:
         "import os, selu_xp; "
         "print(selu_xp.get_num_threads(), len(os.sched_getaffinity(0)))"
     )
-    run = _python(code, SELU_XP_NUM_THREADS=value)
+    run = run_python("-c", code, env={"SELU_XP_NUM_THREADS": value})
     if expected == "error":
         assert run.returncode != 0
         assert "SELU_XP_NUM_THREADS must be an integer" in run.stderr
@@ -381,7 +362,7 @@ def test_the_first_call_takes_the_quick_entry() -> None:
         "y = selu_xp.selu(np.linspace(-1, 1, 10**5, dtype=np.float32))\n"
         "print('array_api_compat.numpy' in sys.modules, 'numpy.f2py' in sys.modules)"
     )
-    run = _python(code)
+    run = run_python("-c", code)
     assert run.returncode == 0, run.stderr
     assert run.stdout.split() == ["False", "False"]
 
@@ -413,7 +394,7 @@ print("ok")
 def test_threadpoolctl_sees_and_limits_the_pool(order: str) -> None:
     """threadpoolctl lists the kernel's pool and its limits set the count,
     whichever of the two is imported first."""
-    result = _python(_THREADPOOLCTL, order, SELU_XP_NUM_THREADS="3")
+    result = run_python("-c", _THREADPOOLCTL, order, env={"SELU_XP_NUM_THREADS": "3"})
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "ok"
 
@@ -435,7 +416,7 @@ def test_threads_work_in_a_forked_child() -> None:
             "_, status = os.waitpid(pid, 0)\n"
             "sys.exit(os.waitstatus_to_exitcode(status))\n"
         )
-        run = _python(code)
+        run = run_python("-c", code)
     assert run.returncode == 0, run.stderr
     assert expected.dtype == np.float32
 
@@ -461,8 +442,8 @@ def test_accuracy_with_numpy_simd_disabled() -> None:
 
     if not set(_NUMPY_LOW.split()) & set(__cpu_dispatch__):
         pytest.skip(f"this NumPy dispatches none of {_NUMPY_LOW} here")
-    run = _run(
-        *(sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"),
+    run = run_python(
+        *("-m", "pytest", "-q", "-p", "no:cacheprovider"),
         *("tests/test_accuracy.py", "tests/test_kernel.py"),
         *("-k", "(numpy or strict or dask or float) and not simd_disabled"),
         env={"NPY_DISABLE_CPU_FEATURES": _NUMPY_LOW},
@@ -483,7 +464,7 @@ def test_without_the_compiled_kernel_the_generic_path_runs() -> None:
         "print(kernel_info())\n"
         "print(selu_xp.selu(x).tolist(), selu_xp.selu(x).dtype)\n"
     )
-    run = _python(program)
+    run = run_python("-c", program)
     assert run.returncode == 0, run.stderr
     first, second = run.stdout.splitlines()
     assert first.startswith("generic array-API path (compiled kernel not built")
@@ -572,9 +553,9 @@ def test_the_exact_evaluation_rounds_the_hard_inputs_right(name: str) -> None:
 
     record = json.loads(rounding.HARD_INPUTS.read_text())
     x = np.asarray(record["functions"][name], dtype=np.uint32).view(np.float32)
-    pos, neg = (SELU_SCALE, SELU_SCALE_ALPHA) if name.startswith("selu") else (1, 1)
-    pairs = coefficient_pairs(float(pos), float(neg))
-    derivative = name.endswith("_derivative")
+    member = BY_NAME[name]
+    pairs = coefficient_pairs(member.pos, member.neg)
+    derivative = member.derivative
     halves = _every_float16()
     halves = halves[~np.isnan(halves)]  # never flagged: NaN stays NaN
     for dtype, values in (("float32", x), ("float16", halves)):
@@ -823,7 +804,7 @@ def _cupy_source(template: str) -> str:
 def _compile(*command: str) -> None:
     """Run a compiler; its messages are the failure if it fails."""
     # It runs without the sanitizers a kernel test run may preload.
-    run = _run(*command, env={"LD_PRELOAD": ""})
+    run = run_command(*command, env={"LD_PRELOAD": ""})
     assert run.returncode == 0, run.stderr
 
 

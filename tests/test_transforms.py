@@ -12,8 +12,8 @@ import pytest
 from array_api_extra.testing import lazy_xp_function, patch_lazy_xp_functions
 
 import selu_xp
-from selu_xp import elu, elu_derivative, selu, selu_derivative
-from selu_xp._family import NAMES
+from selu_xp import elu, elu_derivative
+from selu_xp._family import BY_NAME, NAMES
 from selu_xp.testing.oracle import eps, exact
 
 from ._backends import (
@@ -25,8 +25,12 @@ from ._backends import (
     backend_params,
 )
 
-PAIRS = [(selu, selu_derivative), (elu, elu_derivative)]
-pair_ids = ["selu", "elu"]
+# Each activation of the family whose derivative is a member too.
+pair_ids = [name for name in NAMES if f"{name}_derivative" in BY_NAME]
+PAIRS = [
+    (getattr(selu_xp, name), getattr(selu_xp, f"{name}_derivative"))
+    for name in pair_ids
+]
 GRAD_POINTS = np.asarray(
     [0.0, -0.0, 1000.0, -1000.0, -50.0, -30.0, -5.0, -1.0, -0.5, 1.0, 1e-8, -1e-8]
 )
@@ -91,8 +95,11 @@ def test_jax_grad_jit_vmap(
         assert jax.jit(fresh)(m).dtype == m.dtype
 
 
-for _f in (selu, elu, selu_derivative, elu_derivative):
-    lazy_xp_function(_f)
+# The members as this module's globals, which array-api-extra's
+# lazy_xp_function patches (to run them under jax.jit) by name.
+globals().update({name: getattr(selu_xp, name) for name in NAMES})
+for _name in NAMES:
+    lazy_xp_function(globals()[_name])
 
 
 @pytest.fixture(params=backend_params(JAX))
