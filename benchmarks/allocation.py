@@ -28,7 +28,7 @@ from typing import Any
 
 import numpy as np
 
-from benchmarks.facts import BLOCKS, alternating_blocks
+from benchmarks.facts import BLOCKS, alternating_blocks, fresh_json
 
 COUNTERS = ("minflt", "thp_fault_alloc", "thp_fault_fallback", "compact_stall")
 VMSTAT = Path("/proc/vmstat")
@@ -132,22 +132,11 @@ def medians(record: dict[str, Any]) -> dict[str, float]:
 
 def fresh_processes(size: int, calls: int, processes: int) -> list[dict[str, float]]:
     """The cases' medians in `processes` new processes, one after another."""
-    import json
-    import subprocess
-    import sys
-
     code = (
         "import json; from benchmarks import allocation as a; "
         f"print(json.dumps(a.medians(a.run({size}, {calls}))))"
     )
-    return [
-        json.loads(
-            subprocess.run(
-                [sys.executable, "-c", code], capture_output=True, text=True, check=True
-            ).stdout.splitlines()[-1]
-        )
-        for _ in range(processes)
-    ]
+    return [fresh_json(code) for _ in range(processes)]
 
 
 def fresh_markdown(runs: list[dict[str, float]]) -> str:

@@ -119,22 +119,23 @@ class Backend:
 # --- NumPy -----------------------------------------------------------------
 
 
-def _numpy_like_cases(xp: Any, x: Any) -> list[Case | None]:
-    """The cases of a library with NumPy's own functions (NumPy, CuPy): `out=`
-    and the copy floor write into arrays made once, here."""
+def _eager_cases(xp: Any, x: Any, copy: Callable[[Any, Any], Any]) -> list[Case | None]:
+    """The cases of an eager library whose namespace `xp` has ``empty_like``,
+    ``where`` and ``expm1`` (NumPy, CuPy, PyTorch): `out=` and the copy floor
+    (``copy(floor, x)``) write into arrays made once, here."""
     out = xp.empty_like(x)
     floor = xp.empty_like(x)
     return [
         Case("selu", lambda: selu_xp.selu(x)),
         _out_case(x, out),
         Case("selu_generic", lambda: selu_xp.selu(x), _generic),
-        Case("copy", lambda: xp.copyto(floor, x)),
+        Case("copy", lambda: copy(floor, x)),
         Case("naive", lambda: xp.where(x > 0, SCALE * x, SCALE_ALPHA * xp.expm1(x))),
     ]
 
 
 def _numpy_cases(x: np.ndarray, a: np.ndarray) -> list[Case | None]:
-    return _numpy_like_cases(np, x)
+    return _eager_cases(np, x, np.copyto)
 
 
 # --- PyTorch ---------------------------------------------------------------
@@ -156,17 +157,8 @@ def _torch_cuda_prepare(a: np.ndarray, chunk: int) -> Any:
 def _torch_cases(x: Any, a: np.ndarray) -> list[Case | None]:
     torch = _torch()
     selu = torch.nn.functional.selu
-    out = torch.empty_like(x)
-    floor = torch.empty_like(x)
     return [
-        Case("selu", lambda: selu_xp.selu(x)),
-        _out_case(x, out),
-        Case("selu_generic", lambda: selu_xp.selu(x), _generic),
-        Case("copy", lambda: floor.copy_(x)),
-        Case(
-            "naive",
-            lambda: torch.where(x > 0, SCALE * x, SCALE_ALPHA * torch.expm1(x)),
-        ),
+        *_eager_cases(torch, x, torch.Tensor.copy_),
         Case("torch_selu", lambda: selu(x)),
     ]
 
@@ -255,7 +247,8 @@ def _cupy() -> Any:
 
 
 def _cupy_cases(x: Any, a: np.ndarray) -> list[Case | None]:
-    return _numpy_like_cases(_cupy(), x)
+    cp = _cupy()
+    return _eager_cases(cp, x, cp.copyto)
 
 
 def _cupy_sync() -> None:

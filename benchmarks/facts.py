@@ -1,4 +1,6 @@
-"""The stamp the measurements carry: the machine and the versions.
+"""The stamp the measurements carry: the machine and the versions; and what
+the measurements share: the result files, the alternating blocks of timed
+calls, the runs in fresh processes.
 
 The timing suite takes the machine and the commit from pytest-benchmark; the
 accuracy, rounding and scale measurements (which are not timed by it) take
@@ -13,13 +15,22 @@ import importlib.metadata
 import json
 import os
 import platform
+import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
-__all__ = ["BLOCKS", "RESULTS", "alternating_blocks", "machine", "save", "versions"]
+__all__ = [
+    "BLOCKS",
+    "RESULTS",
+    "alternating_blocks",
+    "fresh_json",
+    "machine",
+    "save",
+    "versions",
+]
 
 RESULTS = Path(__file__).parent / "results"
 """Where the recorded results live, beside the suite."""
@@ -70,6 +81,25 @@ def save(stem: str, record: dict[str, Any], text: str) -> None:
     """Write `record` to ``results/<stem>.json`` and `text` to ``<stem>.md``."""
     (RESULTS / f"{stem}.json").write_text(json.dumps(record, indent=2) + "\n")
     (RESULTS / f"{stem}.md").write_text(text)
+
+
+def fresh_json(code: str, env: Mapping[str, str] | None = None) -> Any:
+    """The JSON value that Python `code` prints on its last line, run in a
+    fresh process with `env` added to this one's environment.
+
+    Raises
+    ------
+    subprocess.CalledProcessError
+        If the process fails.
+    """
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        env={**os.environ, **(env or {})},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return json.loads(done.stdout.splitlines()[-1])
 
 
 BLOCKS = 3

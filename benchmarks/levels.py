@@ -12,9 +12,6 @@ reports nanoseconds per element::
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
 import sys
 import time
 from collections.abc import Callable
@@ -23,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from benchmarks.facts import BLOCKS, alternating_blocks
+from benchmarks.facts import BLOCKS, alternating_blocks, fresh_json
 
 SIZES = (10**5, 10**6)
 ROUNDS = 45
@@ -80,19 +77,11 @@ def run() -> dict[str, Any]:
 
     out = []
     for level in _ufunc.levels():
-        env = {**os.environ, "ATEN_CPU_CAPABILITY": _CAPABILITY[level]}
         code = (
             "import json; from benchmarks import levels; "
             f"print(json.dumps(levels.measure({level!r})))"
         )
-        done = subprocess.run(
-            [sys.executable, "-c", code],
-            env=env,
-            capture_output=True,
-            text=True,
-            check=True,
-        )
-        out.append(json.loads(done.stdout.splitlines()[-1]))
+        out.append(fresh_json(code, {"ATEN_CPU_CAPABILITY": _CAPABILITY[level]}))
         print(f"{level}: done", file=sys.stderr, flush=True)
     facts = machine()
     return {

@@ -87,6 +87,18 @@ def _ratios(
     return values
 
 
+def _per_call_us(
+    idx: Index, backend: str, dtype: str, case: str, minus: str | None = None
+) -> list[tuple[int, float]]:
+    """The time per call of `case` at 1e3 elements in µs, less that of the
+    case `minus` where one is named: one value, none where one is missing."""
+    t = _median(idx, backend, dtype, _OVERHEAD_SIZE, case)
+    base = 0.0 if minus is None else _median(idx, backend, dtype, _OVERHEAD_SIZE, minus)
+    if t is None or base is None:
+        return []
+    return [(_OVERHEAD_SIZE, (t - base) * 1e6)]
+
+
 def _numpy_targets(idx: Index, dtype: str, level: str | None) -> list[Record]:
     sizes = _sizes(idx, "numpy", dtype)
     peers = [n for n in sizes if _PEER_SIZES[0] <= n <= _PEER_SIZES[1]]
@@ -128,15 +140,13 @@ def _numpy_targets(idx: Index, dtype: str, level: str | None) -> list[Record]:
                 operator.le,
             )
         )
-    t = _median(idx, "numpy", dtype, _OVERHEAD_SIZE, "selu")
-    t_out = _median(idx, "numpy", dtype, _OVERHEAD_SIZE, "selu_out")
     out.append(
         _target(
             f"numpy-overhead-{dtype}",
             f"NumPy {dtype}: time per call at 1e3 elements (µs)",
             _OVERHEAD_LIMITS[dtype],
             "us",
-            [] if t is None else [(_OVERHEAD_SIZE, t * 1e6)],
+            _per_call_us(idx, "numpy", dtype, "selu"),
             operator.le,
         )
     )
@@ -146,7 +156,7 @@ def _numpy_targets(idx: Index, dtype: str, level: str | None) -> list[Record]:
             f"NumPy {dtype}: time per call at 1e3 with out= minus allocating (µs)",
             _OUT_SLACK,
             "us",
-            [] if t is None or t_out is None else [(_OVERHEAD_SIZE, (t_out - t) * 1e6)],
+            _per_call_us(idx, "numpy", dtype, "selu_out", minus="selu"),
             operator.le,
         )
     )
@@ -155,15 +165,13 @@ def _numpy_targets(idx: Index, dtype: str, level: str | None) -> list[Record]:
 
 def _torch_targets(idx: Index, dtype: str) -> list[Record]:
     out = []
-    a = _median(idx, "torch-cpu", dtype, _OVERHEAD_SIZE, "selu")
-    b = _median(idx, "torch-cpu", dtype, _OVERHEAD_SIZE, "torch_selu")
     out.append(
         _target(
             f"torch-overhead-{dtype}",
             f"PyTorch CPU {dtype}: time per call at 1e3 minus F.selu's (µs)",
             1.5,
             "us",
-            [] if a is None or b is None else [(_OVERHEAD_SIZE, (a - b) * 1e6)],
+            _per_call_us(idx, "torch-cpu", dtype, "selu", minus="torch_selu"),
             operator.le,
         )
     )

@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import importlib.util
 import json
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +17,8 @@ import pytest
 from benchmarks.backends import resolve
 from benchmarks.report import markdown
 from benchmarks.targets import evaluate, format_size, level_of
+
+from ._processes import run_python
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -39,14 +39,7 @@ def run(tmp_path_factory: pytest.TempPathFactory) -> Run:
         backends.append("torch-cpu")
     options = ["--sizes", "1e3", "--backends", ",".join(backends), "--out", str(out)]
     timing = ["--benchmark-min-rounds=2", "--benchmark-max-time=0.002", "-q"]
-    done = subprocess.run(
-        [sys.executable, "-m", "benchmarks", *options, *timing],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    done = run_python("-m", "benchmarks", *options, *timing, timeout=120)
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     return out, backends, done.stderr
 

@@ -12,12 +12,8 @@ so, from a new environment with only the docs extra (.ci/run).
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+from ._processes import run_python
 
 # Keras and PyTorch made unimportable, as in an environment without them;
 # then the docs' configuration step, and what autodoc would read.
@@ -52,15 +48,8 @@ print(json.dumps(out))
 
 
 def test_framework_modules_import_for_the_docs_without_the_frameworks() -> None:
-    done = subprocess.run(
-        [sys.executable, "-c", SCRIPT],
-        cwd=ROOT,
-        env={**os.environ, "PYTHONPATH": "docs"},  # the docs' _ext package
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    # PYTHONPATH: the docs' _ext package
+    done = run_python("-c", SCRIPT, env={"PYTHONPATH": "docs"}, timeout=120)
     assert done.returncode == 0, done.stderr[-3000:]
     out = json.loads(done.stdout.strip().splitlines()[-1])
     assert out.pop("standing_in") == ["keras", "torch"]

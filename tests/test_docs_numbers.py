@@ -16,13 +16,14 @@ import importlib.util
 import json
 import re
 import shutil
-import subprocess
 import sys
 from pathlib import Path
 from types import ModuleType
 from typing import Any
 
 import pytest
+
+from ._processes import run_command
 
 ROOT = Path(__file__).resolve().parents[1]
 DOCS = ROOT / "docs"
@@ -272,9 +273,7 @@ def test_gpu_tests_and_accuracy_are_read_from_their_files() -> None:
 
 
 def _git(*args: str) -> str:
-    done = subprocess.run(
-        ["git", "-C", str(ROOT), *args], capture_output=True, text=True, check=False
-    )
+    done = run_command("git", "-C", str(ROOT), *args)
     return done.stdout.strip() if done.returncode == 0 else ""
 
 

@@ -4,8 +4,6 @@ of XLA's binary interface, both x64 modes, the transforms and shard_map."""
 from __future__ import annotations
 
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -14,12 +12,13 @@ import pytest
 import selu_xp
 from selu_xp._backends import numpy as numpy_backend
 
+from ._processes import ROOT, run_command, run_python
+
 jax = pytest.importorskip("jax")
 _ufunc = pytest.importorskip(
     "selu_xp._kernels._ufunc", reason="the compiled kernel was not built here"
 )
 
-ROOT = Path(__file__).resolve().parent.parent
 KERNELS = ROOT / "selu_xp" / "_kernels"
 
 # Each of the handler's declarations (xla_ffi.h) and the structure of
@@ -121,11 +120,8 @@ def test_the_handlers_declarations_match_jaxlibs_header(tmp_path: Path) -> None:
     lines.append('_Static_assert(SX_XLA_API_MINOR <= XLA_FFI_API_MINOR, "minor");')
     source = tmp_path / "layout.c"
     source.write_text("\n".join(lines) + "\n")
-    run = subprocess.run(
-        [cc, "-std=c11", "-fsyntax-only", f"-I{jax.ffi.include_dir()}", str(source)],
-        capture_output=True,
-        text=True,
-        check=False,
+    run = run_command(
+        cc, "-std=c11", "-fsyntax-only", f"-I{jax.ffi.include_dir()}", str(source)
     )
     assert run.returncode == 0, run.stderr
 
@@ -208,13 +204,6 @@ def test_half_dtypes_and_empty_arrays() -> None:
 
 def _run_ok(script: str) -> None:
     """Run `script` in a fresh Python process; it must print ``ok`` last."""
-    run = subprocess.run(
-        [sys.executable, "-c", script],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=300,
-    )
+    run = run_python("-c", script)
     assert run.returncode == 0, run.stderr[-3000:]
     assert run.stdout.strip().endswith("ok")

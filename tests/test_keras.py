@@ -12,9 +12,6 @@ import importlib.util
 import itertools
 import json
 import math
-import os
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +19,8 @@ import numpy as np
 import pytest
 
 import selu_xp
+
+from ._processes import run_python
 
 keras = pytest.importorskip("keras")
 sk = pytest.importorskip("selu_xp.keras")
@@ -49,15 +48,8 @@ def _keras_backend_params(names: list[str]) -> list[Any]:
 @functools.cache
 def _seed_model(backend: str) -> dict[str, Any]:
     """The script's results on the Keras `backend`, run once per session."""
-    env = {**os.environ, "KERAS_BACKEND": backend, "TF_CPP_MIN_LOG_LEVEL": "2"}
-    run = subprocess.run(
-        [sys.executable, str(SCRIPT)],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-    )
+    env = {"KERAS_BACKEND": backend, "TF_CPP_MIN_LOG_LEVEL": "2"}
+    run = run_python(str(SCRIPT), env=env, timeout=600)
     assert run.returncode == 0, run.stderr[-4000:]
     result: dict[str, Any] = json.loads(run.stdout.strip().splitlines()[-1])
     assert result["backend"] == backend

@@ -9,6 +9,8 @@ import pytest
 
 import selu_xp
 
+from ._processes import run_python
+
 DOCS = Path(__file__).resolve().parent.parent / "docs" / "api"
 
 
@@ -99,12 +101,10 @@ def test_framework_modules_all_and_docstrings(name: str) -> None:
 
 
 def test_import_selu_xp_imports_no_framework_module() -> None:
-    import subprocess
-    import sys
-
     code = (
         "import sys, selu_xp\n"
         "loaded = {'selu_xp.keras', 'selu_xp.torch', 'keras', 'tensorflow'}\n"
         "assert not loaded & set(sys.modules), loaded & set(sys.modules)\n"
     )
-    subprocess.run([sys.executable, "-c", code], check=True, timeout=120)
+    done = run_python("-c", code, timeout=120)
+    assert done.returncode == 0, done.stderr

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import importlib
-import subprocess
-import sys
 from typing import Any
 
 import numpy as np
@@ -14,6 +12,7 @@ from selu_xp import alpha_dropout, lecun_normal
 from selu_xp._backends import GENERATORS
 
 from ._backends import BACKENDS, Backend
+from ._processes import run_python
 from ._toolkit import dtype_of, own_generator
 
 SHAPE = (64, 48)
@@ -228,7 +227,6 @@ def test_an_unknown_rng_imports_no_library() -> None:
         "    pass\n"
         "print(sorted(set(sys.modules) & {'torch', 'jax', 'tensorflow', 'cupy'}))"
     )
-    done = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, check=True
-    )
+    done = run_python("-c", code)
+    assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "[]"

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import os
 import re
-import subprocess
-import sys
 from typing import Any
 
 import numpy as np
@@ -18,6 +16,7 @@ from selu_xp.testing.oracle import reference
 from selu_xp.testing.oracle import ulp_errors as reference_ulp_errors
 
 from ._backends import backend_params
+from ._processes import run_python
 
 
 def test_decimal_reference_matches_mpmath() -> None:
@@ -107,13 +106,7 @@ def test_command_line_prints_its_own_report_first() -> None:
     # The standard error merged into the output, as a terminal shows both:
     # the report's lines come first and together, whatever the backends'
     # libraries (TensorFlow's C++ logs) write while they load.
-    done = subprocess.run(
-        [sys.executable, "-m", "selu_xp"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        check=False,
-    )
+    done = run_python("-m", "selu_xp", merged=True)
     assert done.returncode == 0, done.stdout
     lines = done.stdout.splitlines()
     assert lines[0].startswith(f"selu_xp {selu_xp.__version__}: selu on"), lines[:8]

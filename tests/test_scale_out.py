@@ -10,10 +10,7 @@ from __future__ import annotations
 import json
 import logging
 import os
-import subprocess
-import sys
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -24,6 +21,7 @@ from selu_xp import alpha_dropout, elu, elu_derivative, lecun_normal, selu
 from selu_xp.testing.oracle import exact
 
 from ._backends import BACKENDS, assert_close, assert_equal
+from ._processes import ROOT, run_python
 
 VALUES = np.linspace(-4.0, 4.0, 600).reshape(20, 30)
 
@@ -165,22 +163,14 @@ def test_dask_of_cupy_chunks_takes_the_cupy_path(
 
 def test_jax_sharding_and_transforms() -> None:
     pytest.importorskip("jax")
-    root = Path(__file__).resolve().parent.parent
-    env = dict(os.environ)
-    env["XLA_FLAGS"] = "--xla_force_host_platform_device_count=4"
-    env["JAX_PLATFORMS"] = "cpu"
-    env["PYTHONPATH"] = os.pathsep.join(
-        filter(None, [str(root), env.get("PYTHONPATH")])
-    )
-    proc = subprocess.run(
-        [sys.executable, "-m", "tests._jax_sharding_script"],
-        cwd=root,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
+    env = {
+        "XLA_FLAGS": "--xla_force_host_platform_device_count=4",
+        "JAX_PLATFORMS": "cpu",
+        "PYTHONPATH": os.pathsep.join(
+            filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])
+        ),
+    }
+    proc = run_python("-m", "tests._jax_sharding_script", env=env)
     assert proc.returncode == 0, proc.stderr
     results = json.loads(proc.stdout)
     assert results.pop("devices") == 4

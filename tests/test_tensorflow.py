@@ -7,8 +7,6 @@ values, dropout and initializer statistics) run in the matrix of
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from typing import Any
 
 import numpy as np
@@ -17,6 +15,8 @@ import pytest
 import selu_xp
 from selu_xp._family import NAMES
 from selu_xp.testing.oracle import accuracy_grid, max_ulp, reference
+
+from ._processes import run_python
 
 tf = pytest.importorskip("tensorflow")
 
@@ -232,7 +232,8 @@ def test_tensorflow_is_detected_without_being_imported() -> None:
         "assert 'tensorflow' not in sys.modules, 'tensorflow was imported'\n"
         "assert 'keras' not in sys.modules, 'keras was imported'\n"
     )
-    subprocess.run([sys.executable, "-c", code], check=True, timeout=120)
+    done = run_python("-c", code, timeout=120)
+    assert done.returncode == 0, done.stderr
 
 
 def test_dropout_and_initializer_inside_tf_function_of_unknown_shape() -> None:

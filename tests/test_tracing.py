@@ -16,10 +16,7 @@ from __future__ import annotations
 
 import functools
 import math
-import subprocess
-import sys
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -27,6 +24,8 @@ import pytest
 
 import selu_xp
 from selu_xp._family import FAMILY
+
+from ._processes import run_python
 
 # Raised by torch while compiling: a deprecation inside its own modules.
 COMPILE_WARNINGS = [
@@ -614,13 +613,7 @@ def test_torch_compile_takes_the_first_look_up_in_a_fresh_process() -> None:
         "want = selu_xp.selu(x, alpha=1.5) + selu_xp.elu(x)\n"
         "assert torch.equal(got, want), (got, want)\n"
     )
-    done = subprocess.run(
-        [sys.executable, "-W", "ignore", "-c", code],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
+    done = run_python("-W", "ignore", "-c", code)
     assert done.returncode == 0, done.stderr[-3000:]
 
 
@@ -634,15 +627,7 @@ def test_no_warnings_under_tracing(framework: str) -> None:
     printed by the script, in a fresh process (TorchDynamo warns once per
     process)."""
     pytest.importorskip(framework)
-    root = Path(__file__).resolve().parent.parent
-    run = subprocess.run(
-        [sys.executable, "-m", "tests._warnings_script", framework],
-        cwd=root,
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-    )
+    run = run_python("-m", "tests._warnings_script", framework, timeout=600)
     assert run.returncode == 0, run.stderr[-3000:]
     lines = run.stdout.strip().splitlines()
     assert lines[-1].startswith("traced "), run.stdout
