@@ -39,11 +39,9 @@ def working_dtype(x: Array, xp: Namespace) -> Any:
         info = xp.__array_namespace_info__()
         floats = info.dtypes(device=device(x), kind="real floating")
         return floats.get("float64", xp.float32)
-    msg = (
-        f"selu_xp computes in float16, bfloat16, float32 and float64, not in "
-        f"{dtype}. Convert the array first, for example with "
-        "xp.astype(x, xp.float64)."
-    )
+    # Unreachable from the public functions: their checks (selu_xp._inputs)
+    # refuse every other dtype, with the message for it.
+    msg = f"no dtype to compute {dtype} in"
     raise TypeError(msg)
 
 

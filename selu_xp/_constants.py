@@ -14,6 +14,7 @@ decimal arithmetic (the kernel's double-doubles of them are in
 
 from __future__ import annotations
 
+import math
 from fractions import Fraction
 from functools import lru_cache
 
@@ -55,3 +56,11 @@ def _scaled_alpha(alpha: float, scale: float) -> float:
     if scale == 1.0:
         return alpha  # exact, and a zero keeps its sign (ELU's coefficients)
     return float(Fraction(alpha) * Fraction(scale))
+
+
+# lecun_normal's truncated normal, on every backend (Keras's convention).
+TRUNCATION = 2.0
+"""Every source's truncated normal is ``Z`` conditioned on ``|Z| <= 2``."""
+
+LOWER_TAIL = 0.5 * math.erfc(TRUNCATION / math.sqrt(2.0))
+"""``P(Z < -2)`` for a standard normal ``Z``, cut off by the truncation."""

@@ -57,7 +57,8 @@ from typing import Protocol
 
 import numpy as np
 
-from ._backends import GENERATORS, TRUNCATION, backend_of, generator_backends
+from ._backends import GENERATORS, backend_of, generator_backends
+from ._constants import TRUNCATION
 from ._typing import Array, Device, DType, Namespace
 
 __all__ = ["Source", "eager_source"]

@@ -57,9 +57,11 @@ __all__ = ["AlphaDropout", "LecunNormal", "selu"]
 
 _PACKAGE = "selu_xp"
 
-# P(Z < -2) for the standard normal Z, and sqrt(2): Z = sqrt(2) erfinv(2u - 1).
-_LOWER_TAIL = 0.5 * math.erfc(math.sqrt(2.0))
+# sqrt(2), and P(Z < -2) for the standard normal Z: Z = sqrt(2) erfinv(2u - 1)
+# with u between the tail and 1 - tail.  (The tail of torch's and CuPy's
+# sources, erfc(2 / sqrt(2)) / 2, is an ULP away; each keeps its own bits.)
 _SQRT2 = math.sqrt(2.0)
+_LOWER_TAIL = 0.5 * math.erfc(_SQRT2)
 # The significand bits (without the implicit one) of Keras's floating dtypes.
 _SIGNIFICAND_BITS = {"float16": 10, "bfloat16": 7, "float32": 23, "float64": 52}
 

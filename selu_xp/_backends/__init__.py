@@ -45,7 +45,6 @@ TensorFlow              a custom gradient around a correctly rounded one
 from __future__ import annotations
 
 import importlib
-import math
 import sys
 from collections.abc import Callable, Iterator
 from types import ModuleType
@@ -64,8 +63,6 @@ from .._typing import Array, Namespace
 __all__ = [
     "BY_TYPE",
     "GENERATORS",
-    "LOWER_TAIL",
-    "TRUNCATION",
     "FastPath",
     "backend_of",
     "generator_backends",
@@ -98,12 +95,6 @@ GENERATORS = {
 """The libraries that draw with a generator of their own (each the name of
 the library's top-level module and of its backend module), and that
 generator in words."""
-
-TRUNCATION = 2.0
-"""Every source's truncated normal is ``Z`` conditioned on ``|Z| <= 2``."""
-
-LOWER_TAIL = 0.5 * math.erfc(TRUNCATION / math.sqrt(2.0))
-"""``P(Z < -2)`` for a standard normal ``Z``, cut off by the truncation."""
 
 
 def lookup(x: Array, xp: Namespace) -> FastPath | None:

@@ -19,13 +19,13 @@ from importlib import resources
 from typing import Any
 
 from .._compat import is_cupy_namespace
+from .._constants import LOWER_TAIL, TRUNCATION
 from .._generic import elu_family as _generic_family
 from .._generic import elu_family_derivative as _generic_derivative
 from .._kernels.coefficients import kernel_coefficients
 from .._out import store
 from .._typing import Array, Device, DType, Namespace
 from .._validation import check_rng_library
-from . import LOWER_TAIL, TRUNCATION
 
 __all__ = ["elu_family", "elu_family_derivative", "fresh_source", "native_source"]
 

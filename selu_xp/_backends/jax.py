@@ -37,11 +37,11 @@ from typing import Any
 import numpy as np
 
 from .._compat import is_jax_namespace
+from .._constants import TRUNCATION
 from .._generic import expm1_nonpositive
 from .._kernels.coefficients import coefficient_pairs, kernel_coefficients
 from .._typing import Array, Device, DType, Namespace
 from .._validation import check_rng_device, check_rng_library
-from . import TRUNCATION
 from .numpy import kernel_module
 
 __all__ = [

@@ -34,12 +34,12 @@ import numpy as np
 import torch
 
 from .._compat import constant_when_traced, is_torch_namespace
+from .._constants import LOWER_TAIL, TRUNCATION
 from .._generic import elu_family as _generic_family
 from .._generic import elu_family_derivative as _generic_derivative
 from .._out import store
 from .._typing import Array, Device, DType, Namespace
 from .._validation import check_rng_device, check_rng_library
-from . import LOWER_TAIL, TRUNCATION
 from .numpy import kernel_module, kernel_ufunc_for
 
 __all__ = [
