@@ -93,7 +93,12 @@ myst_dmath_double_inline = True
 extlinks = {"arxiv": ("https://arxiv.org/abs/%s", "arXiv:%s")}
 
 # -- API reference ------------------------------------------------------------
-autosummary_generate = ["api/index.md", "api/frameworks.md", "api/toolkit.md"]
+autosummary_generate = [
+    "api/index.md",
+    "api/frameworks.md",
+    "api/toolkit.md",
+    "api/testing.md",
+]
 # selu_xp.keras and selu_xp.torch import Keras and PyTorch, which the docs
 # extra leaves out: where one is missing, a stand-in takes its place, so that
 # their pages are built from their docstrings all the same.
