@@ -27,7 +27,6 @@ setup(
             depends=[
                 "selu_xp/_kernels/elu_family.h",
                 "selu_xp/_kernels/fpenv.h",
-                "selu_xp/_kernels/lanes_x86.h",
                 "selu_xp/_kernels/loops_x86.h",
                 "selu_xp/_kernels/pool.h",
                 "selu_xp/_kernels/xla_ffi.h",

@@ -404,17 +404,15 @@ SX_FN sx_entry sx_fold_get(const sx_fold *f, const sx_coef *c, sx_u64 j)
     return e;
 }
 
-/* e^r - 1 - r for the careful polynomial: r^2/2 + r^3 (D3 + ... + D7 r^4),
- * with r2 = r * r; a macro, so that the vector loops (lanes_x86.h) evaluate
- * the same expression. */
-#define SX_CAREFUL_REST(r, r2)                                                \
-    ((r2) * 0.5 +                                                             \
-     ((r2) * (r)) * (SX_D3 + (r) * (SX_D4 + (r) * (SX_D5 + (r) * (SX_D6 + (r) * SX_D7)))))
-
+/* e^r - 1 - r for the careful polynomial: r^2/2 + r^3 (D3 + ... + D7 r^4). */
 SX_FN double sx_careful_rest(double r)
 {
     double r2 = r * r;
-    return SX_CAREFUL_REST(r, r2);
+    double q = SX_D6 + r * SX_D7;
+    q = SX_D5 + r * q;
+    q = SX_D4 + r * q;
+    q = SX_D3 + r * q;
+    return r2 * 0.5 + (r2 * r) * q;
 }
 
 /* 2^200 neg * expm1(x) for -60 <= x <= 0 (or NaN):
