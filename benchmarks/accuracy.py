@@ -86,8 +86,8 @@ def markdown(record: dict[str, Any]) -> str:
     """The table: one line per backend and dtype, ``fast / generic`` where
     the two paths differ."""
     lines = [
-        "| backend | dtype | `selu` | `elu` | `selu_derivative` | `elu_derivative` |",
-        "|---|---|---|---|---|---|",
+        "| backend | dtype | " + " | ".join(f"`{n}`" for n in FUNCTIONS) + " |",
+        "|---|---|" + "---|" * len(FUNCTIONS),
     ]
     by_key = {(r["backend"], r["dtype"], r["path"]): r for r in record["rows"]}
     for backend_id in BACKENDS:

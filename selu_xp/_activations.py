@@ -6,9 +6,9 @@ from collections.abc import Callable
 
 from . import _backends, _dispatch, _generic
 from ._compat import not_for_autograph
-from ._constants import SELU_ALPHA, SELU_SCALE, scaled_alpha
+from ._constants import SELU_ALPHA, SELU_SCALE
 from ._dispatch import generic_forced
-from ._family import BY_NAME, Member
+from ._family import BY_NAME, Member, scaled_alpha
 from ._inputs import adapt
 from ._out import store
 from ._typing import Array, Namespace

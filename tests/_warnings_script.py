@@ -16,7 +16,7 @@ from collections.abc import Callable
 from typing import Any
 
 import selu_xp
-from selu_xp._family import NAMES
+from selu_xp._family import BY_NAME, NAMES
 
 ACTIVATIONS = NAMES
 
@@ -24,7 +24,8 @@ ACTIVATIONS = NAMES
 def _activations(x: Any) -> dict[str, Callable[[], Any]]:
     calls: dict[str, Callable[[], Any]] = {}
     for name in ACTIVATIONS:
-        other = {"alpha": 1.5, "scale": 1.1} if name.startswith("selu") else {}
+        scaled = "scale" in BY_NAME[name].parameters
+        other = {"alpha": 1.5, "scale": 1.1} if scaled else {}
         calls[name] = functools.partial(getattr(selu_xp, name), x)
         calls[f"{name}(non-default)"] = functools.partial(
             getattr(selu_xp, name), x, **(other or {"alpha": 0.5})

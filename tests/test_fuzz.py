@@ -30,8 +30,10 @@ import numpy as np
 import pytest
 
 import selu_xp
-from selu_xp._family import NAMES
-from selu_xp.testing.oracle import ALPHA, FORMATS, SCALE, round_to, ulp_errors
+from selu_xp._accuracy import FORMATS
+from selu_xp._family import BY_NAME, NAMES
+from selu_xp.testing import ulp_errors
+from selu_xp.testing.oracle import ALPHA, SCALE, round_to
 
 from ._backends import BACKENDS, Backend, active
 
@@ -117,7 +119,7 @@ def _params(draw: Any, name: str) -> tuple[dict[str, Any], bool]:
     if name == "alpha_dropout":
         rate = draw(st.floats(0.0, 0.9)) if mode == "good" else draw(_BAD_PARAM)
         return {"rate": rate, "rng": draw(st.integers(0, 2**32))}, mode == "good"
-    keys = ("alpha", "scale") if name.startswith("selu") else ("alpha",)
+    keys = BY_NAME[name].parameters
     p = {k: draw(_GOOD_PARAM) for k in keys}
     if mode == "bad":
         p[draw(st.sampled_from(keys))] = draw(_BAD_PARAM)
@@ -213,28 +215,26 @@ def _is_selu_xp_error(error: BaseException, name: str) -> bool:
 def _reference(case: Case, x64: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(hi, lo) of the function at `x64`, from mpmath at 50 digits."""
     name, p = case.name, case.params
-    if name.startswith("selu"):
-        s = Fraction(p["scale"]) if "scale" in p else None
-        a = Fraction(p["alpha"]) if "alpha" in p else None
-        if s is None and a is None:
-            pos, neg = SCALE, SCALE * ALPHA
-        else:
-            sv = s if s is not None else Fraction(selu_xp.SELU_SCALE)
-            av = a if a is not None else Fraction(selu_xp.SELU_ALPHA)
-            pos = mpmath.mpf(float(sv))
-            neg = mpmath.mpf(float(sv * av))  # the product, rounded once
+    member = BY_NAME[name]
+    if not p:  # the defaults: the exact decimal digits
+        with mpmath.workdps(60):
+            pos = mpmath.mpf(member.scale_digits)
+            neg = pos * mpmath.mpf(member.alpha_digits)
     else:
-        pos, neg = mpmath.mpf(1), mpmath.mpf(float(p.get("alpha", 1.0)))
-    f = mpmath.exp if name.endswith("derivative") else mpmath.expm1
+        sv = Fraction(p.get("scale", member.scale))
+        av = Fraction(p.get("alpha", member.alpha))
+        pos = mpmath.mpf(float(sv))
+        neg = mpmath.mpf(float(sv * av))  # the product, rounded once
+    f = mpmath.exp if member.derivative else mpmath.expm1
     hi, lo = np.empty(x64.size), np.empty(x64.size)
     with mpmath.workdps(50):
         for i, v in enumerate(x64.ravel().tolist()):
             if math.isnan(v):
                 r = mpmath.mpf("nan")
             elif v > 0:
-                r = pos if name.endswith("derivative") else pos * mpmath.mpf(v)
+                r = pos if member.derivative else pos * mpmath.mpf(v)
             elif v == -math.inf:
-                r = mpmath.mpf(0) if name.endswith("derivative") else -neg
+                r = mpmath.mpf(0) if member.derivative else -neg
             else:
                 r = neg * f(mpmath.mpf(v))
             hi[i] = float(r)

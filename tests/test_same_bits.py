@@ -29,7 +29,7 @@ import selu_xp
 from benchmarks.rounding import HARD_INPUTS
 from selu_xp import force_generic
 from selu_xp._backends import numpy as numpy_backend
-from selu_xp._family import NAMES
+from selu_xp._family import DERIVATIVE_OF, NAMES
 
 _ufunc = pytest.importorskip(
     "selu_xp._kernels._ufunc", reason="the compiled kernel was not built here"
@@ -177,7 +177,7 @@ def _gradient_bits() -> np.ndarray:
 def test_torch_gradient_is_the_derivative_kernel() -> None:
     torch = pytest.importorskip("torch")
     bits = _gradient_bits()
-    for name in ("selu", "elu"):
+    for name in DERIVATIVE_OF:
         x = torch.from_numpy(bits.view(np.float32).copy()).requires_grad_()
         getattr(selu_xp, name)(x).sum().backward()
         assert x.grad is not None
@@ -190,7 +190,7 @@ def test_jax_gradient_is_the_derivative_kernel() -> None:
     subnormal products to zero (a documented difference)."""
     jax = pytest.importorskip("jax")
     bits = _gradient_bits()
-    for name in ("selu", "elu"):
+    for name in DERIVATIVE_OF:
         f = getattr(selu_xp, name)
         x = jax.numpy.asarray(bits.view(np.float32))
         grad = np.asarray(jax.grad(lambda v, f=f: f(v).sum())(x))
@@ -205,7 +205,7 @@ def test_jax_gradient_is_the_derivative_kernel() -> None:
 def test_tensorflow_gradient_is_the_derivative_kernel() -> None:
     tf = pytest.importorskip("tensorflow")
     bits = _gradient_bits()
-    for name in ("selu", "elu"):
+    for name in DERIVATIVE_OF:
         x = tf.constant(bits.view(np.int32))
         x = tf.bitcast(x, tf.float32)
         with tf.GradientTape() as tape:
@@ -222,7 +222,7 @@ def test_tensorflow_float64_gradient_is_the_derivative_kernel() -> None:
     tf = pytest.importorskip("tensorflow")
     bits = inputs("float64")
     bits = bits[np.isfinite(bits.view(np.float64))]
-    for name in ("selu", "elu"):
+    for name in DERIVATIVE_OF:
         x = tf.bitcast(tf.constant(bits.view(np.int64)), tf.float64)
         with tf.GradientTape() as tape:
             tape.watch(x)

@@ -13,7 +13,7 @@ from array_api_extra.testing import lazy_xp_function, patch_lazy_xp_functions
 
 import selu_xp
 from selu_xp import elu, elu_derivative
-from selu_xp._family import BY_NAME, NAMES
+from selu_xp._family import DERIVATIVE_OF, NAMES
 from selu_xp.testing.oracle import eps, exact
 
 from ._backends import (
@@ -26,11 +26,8 @@ from ._backends import (
 )
 
 # Each activation of the family whose derivative is a member too.
-pair_ids = [name for name in NAMES if f"{name}_derivative" in BY_NAME]
-PAIRS = [
-    (getattr(selu_xp, name), getattr(selu_xp, f"{name}_derivative"))
-    for name in pair_ids
-]
+pair_ids = list(DERIVATIVE_OF)
+PAIRS = [(getattr(selu_xp, a), getattr(selu_xp, d)) for a, d in DERIVATIVE_OF.items()]
 GRAD_POINTS = np.asarray(
     [0.0, -0.0, 1000.0, -1000.0, -50.0, -30.0, -5.0, -1.0, -0.5, 1.0, 1e-8, -1e-8]
 )
