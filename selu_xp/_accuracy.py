@@ -143,6 +143,11 @@ def bound(backend: Column, name: str, dtype: str, path: str) -> float:
         The largest error allowed, in ULPs of `dtype` as `ulp_errors`
         measures them.
 
+    Raises
+    ------
+    ValueError
+        If `name` is not a member of the family or `path` is neither.
+
     See Also
     --------
     ulp_errors : The measure the bound is stated in.
@@ -154,6 +159,11 @@ def bound(backend: Column, name: str, dtype: str, path: str) -> float:
     >>> bound(numpy, "selu", "float64", "fast")
     1.0
     """
+    if name not in BY_NAME or path not in ("fast", "generic"):
+        msg = (
+            f"bound() takes a member of the family and a path, got {name!r}, {path!r}."
+        )
+        raise ValueError(msg)
     if path == "fast" and dtype in KERNEL_BOUNDS and backend.runs_kernel():
         return KERNEL_BOUNDS[dtype]
     if backend.module == "jax":

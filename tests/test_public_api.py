@@ -72,6 +72,19 @@ def test_public_docstrings_pass_every_numpydoc_check(module_name: str) -> None:
     assert {k: v for k, v in failures.items() if v} == {}
 
 
+def test_the_harness_page_lists_exactly_its_public_names() -> None:
+    import selu_xp.testing
+    from selu_xp.testing import oracle
+
+    text = (DOCS / "testing.md").read_text()
+    listed = {
+        line.strip()
+        for line in text.splitlines()
+        if line.startswith("   ") and not line.lstrip().startswith(":")
+    }
+    assert listed == {*selu_xp.testing.__all__, *oracle.__all__}
+
+
 def test_signatures_are_the_documented_ones() -> None:
     sig = inspect.signature(selu_xp.selu)
     assert [(p.name, p.kind) for p in sig.parameters.values()][:3] == [

@@ -186,6 +186,9 @@ class Backend:
     def __str__(self) -> str:
         return self.id
 
+    def __repr__(self) -> str:
+        return f"Backend({self.id!r})"
+
 
 # --- The GPU probes -----------------------------------------------------------
 

@@ -1,11 +1,12 @@
 """The mpmath oracle: high-precision references of the family, and ULP errors.
 
-Each member of the family (`selu_xp`'s table of its public activations) is
-evaluated from its formula at 50 significant digits, with its default
-parameters taken from the decimal digits that define them (the paper's 32
-digits for SELU), never from the package's doubles or its code.  `ALPHA`
-and `SCALE` are the paper's constants as printed, for tests of the constants
-themselves.  Needs mpmath (the ``test`` extra).
+Each member of the family is evaluated from its formula at 50 significant
+digits.  What it takes from the package is data only: the member's name,
+whether it is a derivative, and the decimal digits that define its default
+parameters, from the family's table (the paper's 32 digits for SELU, which
+the tests check against `ALPHA` and `SCALE`, typed here as the paper prints
+them).  None of the package's doubles or code enters the evaluation.  Needs
+mpmath (the ``test`` extra).
 
 Examples
 --------
@@ -26,12 +27,12 @@ from functools import lru_cache
 import mpmath
 import numpy as np
 
-from .._accuracy import FORMATS, ulp_errors
+from .._accuracy import FORMATS
+from .._accuracy import ulp_errors as _ulp_errors
 from .._family import BY_NAME, Member
 
 __all__ = [
     "ALPHA",
-    "FORMATS",
     "SCALE",
     "accuracy_grid",
     "eps",
@@ -39,14 +40,21 @@ __all__ = [
     "max_ulp",
     "reference",
     "round_to",
-    "ulp_errors",
 ]
 
 # Parsed at 60 digits: at mpmath's default 53 bits they would be rounded to
 # doubles, and the reference would inherit the very error it must detect.
 with mpmath.workdps(60):
-    ALPHA = mpmath.mpf("1.6732632423543772848170429916717")
-    SCALE = mpmath.mpf("1.0507009873554804934193349852946")
+    _PAPER = (
+        mpmath.mpf("1.6732632423543772848170429916717"),
+        mpmath.mpf("1.0507009873554804934193349852946"),
+    )
+
+ALPHA: mpmath.mpf = _PAPER[0]
+"""The paper's alpha_01, to its 32 printed digits (Klambauer et al. 2017)."""
+
+SCALE: mpmath.mpf = _PAPER[1]
+"""The paper's lambda_01, to its 32 printed digits."""
 
 
 def _formula(member: Member) -> Callable[[mpmath.mpf], mpmath.mpf]:
@@ -155,7 +163,8 @@ def reference(name: str, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     >>> float(hi[0]), abs(float(lo[0])) < 2.0**-53
     (1.0507009873554805, True)
     """
-    return _reference(name, tuple(np.asarray(x, dtype=np.float64).tolist()))
+    hi, lo = _reference(name, tuple(np.asarray(x, dtype=np.float64).tolist()))
+    return hi.copy(), lo.copy()  # the cache's own arrays stay unwritten
 
 
 @lru_cache(maxsize=64)
@@ -206,7 +215,7 @@ def max_ulp(name: str, x: np.ndarray, y: np.ndarray, dtype: str) -> float:
     True
     """
     hi, lo = reference(name, x)
-    return float(np.nanmax(ulp_errors(y, hi, lo, dtype)))
+    return float(np.nanmax(_ulp_errors(y, hi, lo, dtype)))
 
 
 def accuracy_grid(dtype: str) -> np.ndarray:
