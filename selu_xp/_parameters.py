@@ -24,7 +24,7 @@ from decimal import Decimal
 from functools import lru_cache
 
 from ._compat import constant_when_traced
-from ._validation import check_parameter
+from ._validation import check_parameter, check_variance
 
 __all__ = ["selu_parameters"]
 
@@ -114,10 +114,7 @@ def selu_parameters(mean: float = 0.0, variance: float = 1.0) -> tuple[float, fl
     1.97690 1.07385
     """
     mu = check_parameter(mean, "mean", "selu_parameters")
-    nu = check_parameter(variance, "variance", "selu_parameters")
-    if nu <= 0:
-        msg = f"selu_parameters() expects a positive variance, got {nu!r}."
-        raise ValueError(msg)
+    nu = check_variance(variance, "selu_parameters")
     alpha, scale = _solve(mu, nu)
     if not (math.isfinite(alpha) and math.isfinite(scale) and alpha > 0 and scale > 0):
         msg = (

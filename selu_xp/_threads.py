@@ -15,6 +15,7 @@ import threading
 from collections.abc import Iterator
 
 from ._backends.numpy import kernel_module
+from ._validation import check_num_threads
 
 __all__ = ["get_num_threads", "num_threads", "set_num_threads"]
 
@@ -30,19 +31,12 @@ def _cpus() -> int:
         return os.cpu_count() or 1
 
 
-def _check(n: object) -> int:
-    if isinstance(n, bool) or not isinstance(n, int) or not 1 <= n <= 256:
-        msg = f"the thread count must be an integer from 1 to 256, got {n!r}"
-        raise ValueError(msg)
-    return n
-
-
 def _from_environment() -> int:
     text = os.environ.get(ENVIRONMENT, "").strip()
     if not text:
         return _cpus()
     try:
-        return _check(int(text))
+        return check_num_threads(int(text))
     except ValueError:
         msg = f"{ENVIRONMENT} must be an integer from 1 to 256, got {text!r}"
         raise ValueError(msg) from None
@@ -87,7 +81,7 @@ def set_num_threads(n: int) -> int:
     >>> _ = selu_xp.set_num_threads(previous)
     """
     global _count
-    n = _check(n)
+    n = check_num_threads(n)
     with _LOCK:
         previous, _count = get_num_threads(), n
         module = kernel_module()

@@ -30,6 +30,7 @@ from ._compat import (
 from ._typing import Array, Device, DType, Namespace
 
 __all__ = [
+    "HOST_STREAMS",
     "check_distribution",
     "check_dtype",
     "check_dtype_name",
@@ -38,6 +39,7 @@ __all__ = [
     "check_namespace",
     "check_noise_rank",
     "check_noise_shape",
+    "check_num_threads",
     "check_out",
     "check_parameter",
     "check_rate",
@@ -386,6 +388,12 @@ def check_noise_rank(noise_shape: Sequence[object], ndim: int, func: str) -> Non
         raise ValueError(msg)
 
 
+# The host streams that a caller hands over to be advanced (an int seed names
+# numbers instead: the same on every call); with a seed, the values of `rng`
+# that the portable stream draws from.
+HOST_STREAMS = (np.random.Generator, np.random.SeedSequence, np.random.BitGenerator)
+
+
 def check_seed_shape(rng: object, x: Array, func: str) -> None:
     """Raise if `rng` is the portable stream and `x` has a shape not yet known.
 
@@ -393,17 +401,13 @@ def check_seed_shape(rng: object, x: Array, func: str) -> None:
     a tensor of unknown shape (inside ``tf.function``) has them only when the
     graph runs.
     """
-    if None in tuple(x.shape) and isinstance(rng, (Integral, *_HOST_STREAMS)):
+    if None in tuple(x.shape) and isinstance(rng, (Integral, *HOST_STREAMS)):
         msg = (
             f"{func}() cannot draw the portable stream for a tensor of unknown "
             f"shape {tuple(x.shape)} (inside tf.function); pass a "
             "tf.random.Generator, or rng=None, to draw with TensorFlow."
         )
         raise ValueError(msg)
-
-
-# The values of `rng` that the portable stream draws from, besides a seed.
-_HOST_STREAMS = (np.random.Generator, np.random.SeedSequence, np.random.BitGenerator)
 
 
 def check_torch_tensor(tensor: object, func: str) -> None:
@@ -468,6 +472,14 @@ def check_rng_device(have: Any, want: Any, func: str) -> None:
             "numpy.random.Generator for numbers drawn on the host."
         )
         raise TypeError(msg)
+
+
+def check_num_threads(n: object) -> int:
+    """Return `n`, or raise a ``ValueError`` unless it is an int from 1 to 256."""
+    if isinstance(n, bool) or not isinstance(n, int) or not 1 <= n <= 256:
+        msg = f"the thread count must be an integer from 1 to 256, got {n!r}"
+        raise ValueError(msg)
+    return n
 
 
 def _long_double(dtype: object) -> np.dtype[Any] | None:

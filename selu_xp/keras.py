@@ -30,7 +30,7 @@ True
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from numbers import Integral
 from typing import Any, NamedTuple
 
@@ -44,12 +44,12 @@ from ._validation import (
     check_dtype_name,
     check_fan_in,
     check_keras_seed,
-    check_noise_rank,
     check_noise_shape,
     check_parameter,
     check_rate,
-    check_sizes,
+    check_shape,
     check_variance,
+    mask_shape,
 )
 
 __all__ = ["AlphaDropout", "LecunNormal", "selu"]
@@ -141,7 +141,8 @@ class LecunNormal(keras.initializers.Initializer):  # type: ignore[misc]
     ------
     TypeError
         If `seed` is not an int, a ``keras.random.SeedGenerator`` or None;
-        on a call, if the dtype is not float16, bfloat16, float32 or float64.
+        on a call, if the shape is not a sequence of integers or the dtype
+        is not float16, bfloat16, float32 or float64.
     ValueError
         On a call, if the shape has no axis or a negative size, or
         ``fan_in`` is 0.
@@ -178,7 +179,7 @@ class LecunNormal(keras.initializers.Initializer):  # type: ignore[misc]
     ) -> Array:
         """Weights of `shape` in `dtype` (a Keras dtype string or object)."""
         func = "LecunNormal"
-        dims = check_sizes(tuple(int(n) for n in shape), func, axes=1)
+        dims = check_shape(_as_sequence(shape), func, axes=1)
         fans = math.prod(dims[:-1]) if len(dims) > 1 else dims[0]
         fan_in = check_fan_in(fans, dims, func)
         dtype = keras.backend.standardize_dtype(dtype or keras.config.floatx())
@@ -213,6 +214,18 @@ class LecunNormal(keras.initializers.Initializer):  # type: ignore[misc]
         return {"seed": keras.saving.serialize_keras_object(self._init_seed)}
 
 
+def _as_sequence(shape: object) -> object:
+    """`shape`, or a tuple of its entries if it is another iterable.
+
+    A ``tf.TensorShape`` or a NumPy array of sizes is not a ``Sequence``; a
+    sequence (or anything not iterable) reaches the check as it is, to be
+    named in its message.
+    """
+    if isinstance(shape, Iterable) and not isinstance(shape, Sequence):
+        return tuple(shape)
+    return shape
+
+
 @keras.saving.register_keras_serializable(package=_PACKAGE)
 class AlphaDropout(keras.layers.Layer):  # type: ignore[misc]
     r"""Alpha dropout for Keras: drops to SELU's saturation, keeps the moments.
@@ -234,8 +247,8 @@ class AlphaDropout(keras.layers.Layer):  # type: ignore[misc]
         The mask's shape, broadcast against the input; ``None`` entries take
         the input's size on that axis (``(None, 1, None)`` shares the mask
         along axis 1).  Default: the input's shape.
-    seed : int or None, optional
-        The seed of the layer's generator.
+    seed : int, keras.random.SeedGenerator or None, optional
+        The seed of the layer's generator, or the generator itself.
     mean, variance : float, optional
         The fixed point to keep (see `selu_xp.selu_parameters`); default 0
         and 1.
@@ -245,12 +258,13 @@ class AlphaDropout(keras.layers.Layer):  # type: ignore[misc]
     Raises
     ------
     TypeError
-        If `rate`, `mean` or `variance` is not a real number, or `noise_shape`
-        is not a sequence of integers or None.
+        If `rate`, `mean` or `variance` is not a real number, `noise_shape`
+        is not a sequence of integers or None, or `seed` is not an int, a
+        ``keras.random.SeedGenerator`` or None.
     ValueError
         If `rate` is not in ``[0, 1)``, `mean` or `variance` is not finite,
         or `variance` is not positive; on a call, if `noise_shape` does not
-        have one entry per axis of the input.
+        have one entry per axis of the input or does not broadcast to it.
 
     See Also
     --------
@@ -281,7 +295,7 @@ class AlphaDropout(keras.layers.Layer):  # type: ignore[misc]
         self,
         rate: float,
         noise_shape: Any = None,
-        seed: int | None = None,
+        seed: int | Any | None = None,
         mean: float = 0.0,
         variance: float = 1.0,
         **kwargs: Any,
@@ -292,8 +306,15 @@ class AlphaDropout(keras.layers.Layer):  # type: ignore[misc]
         self.mean = check_parameter(mean, "mean", func)
         self.variance = check_variance(variance, func)
         self.noise_shape = check_noise_shape(noise_shape, func)
-        self.seed = seed
-        self.seed_generator = keras.random.SeedGenerator(seed)
+        if isinstance(seed, dict):
+            seed = keras.saving.deserialize_keras_object(seed)
+        check_keras_seed(seed, func)
+        self.seed = int(seed) if isinstance(seed, Integral) else seed
+        self.seed_generator = (
+            keras.random.SeedGenerator(self.seed)
+            if self.seed is None or isinstance(self.seed, int)
+            else self.seed
+        )
         self.supports_masking = True
         self._a, self._b, self._dropped = _dropout.affine_coefficients(
             self.rate, SELU_ALPHA, SELU_SCALE, self.mean, self.variance
@@ -305,22 +326,12 @@ class AlphaDropout(keras.layers.Layer):  # type: ignore[misc]
         if not training or self.rate == 0:
             return inputs
         ops = keras.ops
-        shape = self._mask_shape(inputs)
+        shape = mask_shape(self.noise_shape, keras.ops.shape(inputs), "AlphaDropout")
         u = keras.random.uniform(shape, seed=self.seed_generator)
         keep = ops.greater_equal(u, self.rate)
         kept = ops.add(ops.multiply(inputs, self._a), self._b)
         dropped = ops.cast(self._dropped, inputs.dtype)
         return ops.cast(ops.where(keep, kept, dropped), inputs.dtype)
-
-    def _mask_shape(self, inputs: Array) -> tuple[Any, ...]:
-        shape = keras.ops.shape(inputs)
-        if self.noise_shape is None:
-            return tuple(shape)
-        check_noise_rank(self.noise_shape, len(shape), "AlphaDropout")
-        return tuple(
-            size if n is None else n
-            for n, size in zip(self.noise_shape, shape, strict=True)
-        )
 
     def compute_output_shape(self, input_shape: Any) -> Any:
         """The input's shape."""
@@ -332,7 +343,7 @@ class AlphaDropout(keras.layers.Layer):  # type: ignore[misc]
         config.update(
             rate=self.rate,
             noise_shape=self.noise_shape,
-            seed=self.seed,
+            seed=keras.saving.serialize_keras_object(self.seed),
             mean=self.mean,
             variance=self.variance,
         )

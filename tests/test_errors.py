@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Callable
 from typing import Any
@@ -176,7 +177,9 @@ def test_alpha_dropout_mistakes_read_the_same_in_every_framework(
 
 
 @pytest.mark.parametrize(
-    "noise_shape", [(1.5, None), [1]], ids=["not integers", "one entry short"]
+    "noise_shape",
+    [(1.5, None), [1], (3, None)],
+    ids=["not integers", "one entry short", "does not broadcast"],
 )
 def test_noise_shape_mistakes_read_the_same_in_keras(noise_shape: Any) -> None:
     sk = pytest.importorskip("selu_xp.keras")
@@ -225,3 +228,21 @@ def test_lecun_normal_mistakes_read_the_same_in_every_framework() -> None:
         lambda: sk.LecunNormal(0)((0, 3)),
         "LecunNormal",
     )
+    # Sizes that are not integers, refused by the same check.
+    shapes: list[Any] = [(None, 3), ("4", 3), (4.0, 3)]
+    for shape in shapes:
+        same(
+            functools.partial(lecun_normal, shape),
+            functools.partial(sk.LecunNormal(0), shape),
+            "LecunNormal",
+        )
+
+
+@pytest.mark.parametrize("seed", ["0", 1.5, True])
+def test_keras_seed_mistakes_read_the_same(seed: Any) -> None:
+    """selu_xp.keras.LecunNormal and selu_xp.keras.AlphaDropout."""
+    sk = pytest.importorskip("selu_xp.keras")
+    kind, message = _raised(lambda: sk.LecunNormal(seed))
+    assert kind is TypeError
+    layer = message.replace("LecunNormal()", "AlphaDropout()")
+    assert _raised(lambda: sk.AlphaDropout(0.1, seed=seed)) == (kind, layer)

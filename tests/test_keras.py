@@ -184,6 +184,38 @@ def test_lecun_normal_bad_seed(seed: Any) -> None:
         sk.LecunNormal(seed)
 
 
+@pytest.mark.parametrize("shape", [(None, 3), ("4", 3), 5])
+def test_lecun_normal_bad_shape(shape: Any) -> None:
+    with pytest.raises(TypeError, match=r"LecunNormal\(\) expects shape to be a tuple"):
+        sk.LecunNormal(seed=0)(shape)
+
+
+def test_lecun_normal_takes_any_iterable_of_sizes() -> None:
+    want = _np(sk.LecunNormal(seed=0)((4, 3)))
+    for shape in [[4, 3], np.array([4, 3]), (np.int64(4), 3)]:
+        np.testing.assert_array_equal(_np(sk.LecunNormal(seed=0)(shape)), want)
+
+
+@pytest.mark.parametrize("seed", ["0", 1.5, True])
+def test_alpha_dropout_bad_seed(seed: Any) -> None:
+    with pytest.raises(TypeError, match=r"AlphaDropout\(\) expects seed to be an int"):
+        sk.AlphaDropout(0.1, seed=seed)
+
+
+def test_alpha_dropout_takes_a_numpy_seed_or_a_seed_generator() -> None:
+    x = np.zeros((50, 20), dtype=np.float32)
+    want = _np(sk.AlphaDropout(0.5, seed=3)(x, training=True))
+    layer = sk.AlphaDropout(0.5, seed=np.int64(3))
+    assert layer.get_config()["seed"] == 3
+    np.testing.assert_array_equal(_np(layer(x, training=True)), want)
+    generator = keras.random.SeedGenerator(3)
+    shared = sk.AlphaDropout(0.5, seed=generator)
+    assert shared.seed_generator is generator
+    np.testing.assert_array_equal(_np(shared(x, training=True)), want)
+    again = sk.AlphaDropout.from_config(shared.get_config())
+    assert isinstance(again.seed_generator, keras.random.SeedGenerator)
+
+
 def test_alpha_dropout_identity_in_inference_and_moments_in_training() -> None:
     x = np.random.default_rng(0).standard_normal((2000, 100)).astype(np.float32)
     layer = sk.AlphaDropout(0.2, seed=0)
