@@ -39,9 +39,8 @@ def working_dtype(x: Array, xp: Namespace) -> Any:
         info = xp.__array_namespace_info__()
         floats = info.dtypes(device=device(x), kind="real floating")
         return floats.get("float64", xp.float32)
-    # Unreachable from the public functions: their checks (selu_xp._inputs)
-    # refuse every other dtype, with the message for it.
-    msg = f"no dtype to compute {dtype} in"
+    # The public functions' checks (selu_xp._inputs) refuse other dtypes first.
+    msg = f"selu_xp computes in float16, bfloat16, float32 and float64, not {dtype}."
     raise TypeError(msg)
 
 

@@ -27,7 +27,6 @@ from importlib import resources
 from typing import Any
 
 from ._arrays import where_scalar
-from ._kernels.coefficients import NEG_RANGE, in_range
 from ._rounding import (
     _SPLITTER,
     _fast_two_sum,
@@ -39,9 +38,7 @@ from ._rounding import (
 from ._typing import Array, Namespace
 
 __all__ = [
-    "NEG_RANGE",
     "fold",
-    "in_range",
     "kernel_constants",
     "neg_exp",
     "neg_expm1",
@@ -203,7 +200,6 @@ def _neg_expm1(x: Array, neg: tuple[float, float], xp: Namespace) -> Array:
 def _nan_kept(x: Array, y: Array, xp: Namespace) -> Array:
     """`y`, and ``x + x`` where `x` is NaN, as the kernel: a signaling NaN
     comes back quiet (the sum of the NaNs alone, which cannot overflow)."""
-
     nan = x != x
     only = xp.where(nan, x, where_scalar(0.0, x, xp))
     return xp.where(nan, only + only, y)

@@ -24,7 +24,7 @@ from functools import lru_cache
 import numpy as np
 
 from ._arrays import narrow, where_scalar, working_dtype
-from ._careful import in_range, neg_exp, neg_expm1
+from ._careful import neg_exp, neg_expm1
 from ._compat import (
     array_namespace,
     constant_when_traced,
@@ -32,7 +32,7 @@ from ._compat import (
     is_dask_namespace,
     is_lazy,
 )
-from ._kernels.coefficients import coefficient_pairs
+from ._kernels.coefficients import coefficient_pairs, in_range
 from ._rounding import correct
 from ._typing import Array, DType, Namespace
 
@@ -94,7 +94,7 @@ def _careful(
 ) -> Array:
     """``f(x)``, the kernel's float64 evaluation (`selu_xp._careful`), with
     ``neg`` as the kernel has it; Dask chunk by chunk.  The callers take it
-    for a ``neg`` in the kernel's range (`selu_xp._careful.in_range`), and
+    for a ``neg`` in the kernel's range (`selu_xp._kernels.coefficients.in_range`), and
     the backend's ``expm1`` or ``exp`` outside it, as the kernel's do."""
     pair = coefficient_pairs(pos, neg)[2:]
     if is_dask_namespace(xp):

@@ -3,9 +3,9 @@
 The public random functions accept ``rng`` as the Scientific Python
 ecosystem does (SPEC 7), extended to the generators of the array libraries:
 
-* ``None``: fresh, unpredictable entropy.  Backends with their own generator
-  (PyTorch, CuPy, JAX) draw natively on the device; the others draw on the
-  host with NumPy.
+* ``None``: fresh, unpredictable entropy.  Backends with their own
+  generator (PyTorch, CuPy, JAX, TensorFlow) draw natively on the device;
+  the others draw on the host with NumPy.
 * an ``int``, a `numpy.random.SeedSequence`, `numpy.random.BitGenerator` or
   `numpy.random.Generator`: the **portable** stream.  The numbers are drawn on
   the host by ``numpy.random.default_rng(rng)`` in float64, rounded on the
@@ -60,6 +60,7 @@ import numpy as np
 from ._backends import GENERATORS, backend_of, generator_backends
 from ._constants import TRUNCATION
 from ._typing import Array, Device, DType, Namespace
+from ._validation import HOST_STREAMS
 
 __all__ = ["Source", "eager_source"]
 
@@ -94,7 +95,7 @@ def eager_source(
         return _fresh(xp, device, func, like)
     if isinstance(rng, bool):
         raise TypeError(_unknown(rng, func))
-    if isinstance(rng, _HOST_STREAMS):
+    if isinstance(rng, HOST_STREAMS):
         traced = _tracing(xp, like)
         if traced is not None:
             raise ValueError(_traced_stream(rng, *traced, func))
@@ -142,11 +143,6 @@ def _fresh(xp: Namespace, device: Device, func: str, like: Array) -> Source:
         )
         raise ValueError(msg)
     return HostSource(np.random.default_rng(), xp, device)
-
-
-# The host streams that a caller hands over to be advanced (an int seed names
-# numbers instead: the same on every call).
-_HOST_STREAMS = (np.random.Generator, np.random.SeedSequence, np.random.BitGenerator)
 
 
 def _tracing(xp: Namespace, like: Array) -> tuple[str, str] | None:

@@ -257,7 +257,6 @@ def round_pair(pair: Pair, dtype: DType, xp: Namespace) -> Array:
     neighbour is ``2 hi - c``, and ``lo`` says on which side of the midpoint
     the value lies.
     """
-
     hi, lo = pair
     finite = xp.isfinite(hi)
     if xp.finfo(dtype).bits <= 16:
@@ -283,7 +282,6 @@ def round_pair(pair: Pair, dtype: DType, xp: Namespace) -> Array:
 def flagged(y: Array, dtype: DType, xp: Namespace) -> Array:
     """Whether the float64 `y` may round to another `dtype` value than the
     exact result within `WIDTH` of it does."""
-
     up = xp.astype(to_dtype(y * (1.0 + WIDTH), dtype, xp), y.dtype)
     down = xp.astype(to_dtype(y * (1.0 - WIDTH), dtype, xp), y.dtype)
     # compared in float64: TensorFlow compares float32 subnormals as zeros
@@ -292,7 +290,6 @@ def flagged(y: Array, dtype: DType, xp: Namespace) -> Array:
 
 def to_dtype(y: Array, dtype: DType, xp: Namespace) -> Array:
     """float64 `y` rounded once to `dtype` (`round_pair` for the half dtypes)."""
-
     if xp.finfo(dtype).bits <= 16:
         return round_pair((y, xp.zeros_like(y)), dtype, xp)
     return narrow(y, dtype, xp)

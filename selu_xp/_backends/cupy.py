@@ -16,6 +16,7 @@ from __future__ import annotations
 import sys
 import threading
 from importlib import resources
+from types import ModuleType
 from typing import Any
 
 from .._compat import is_cupy_namespace
@@ -128,7 +129,7 @@ def _overlap(x: Array, out: Array) -> bool:
 class CupySource:
     """Native draws with a cupy.random.Generator on the current device."""
 
-    def __init__(self, gen: Any, cupy: Namespace, device: Device) -> None:
+    def __init__(self, gen: Any, cupy: ModuleType, device: Device) -> None:
         self.gen, self.cupy, self.device = gen, cupy, device
 
     def normal(self, shape: tuple[int, ...], scale: float, dtype: DType) -> Array:

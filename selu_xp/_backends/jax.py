@@ -32,6 +32,7 @@ from __future__ import annotations
 import secrets
 import sys
 from functools import cache, lru_cache
+from types import ModuleType
 from typing import Any
 
 import numpy as np
@@ -265,7 +266,7 @@ def _compiled(*, derivative: bool) -> Any:
 class JaxSource:
     """Native draws with a JAX PRNG key, placed on the output's device."""
 
-    def __init__(self, key: Any, jax: Namespace, device: Device) -> None:
+    def __init__(self, key: Any, jax: ModuleType, device: Device) -> None:
         self.key, self.jax, self.device = key, jax, device
 
     def normal(self, shape: tuple[int, ...], scale: float, dtype: DType) -> Array:
@@ -346,7 +347,7 @@ _PASS_A_KEY = (
 )
 
 
-def _traced(like: Array, jax: Namespace, key: Any = None) -> str | None:
+def _traced(like: Array, jax: ModuleType, key: Any = None) -> str | None:
     """Where JAX traces: `like`, or the calling function (a new `key` is a
     tracer there); None eagerly."""
     if isinstance(like, jax.core.Tracer):
@@ -360,16 +361,16 @@ def _one_device(devices: set[Device]) -> Device:
     return next(iter(devices)) if len(devices) == 1 else devices
 
 
-def _sharded(device: Device, jax: Namespace) -> bool:
+def _sharded(device: Device, jax: ModuleType) -> bool:
     """Whether `device` is a sharding over several devices (a sharded input)."""
     return isinstance(device, jax.sharding.Sharding)
 
 
-def _typed_key(rng: Any, jax: Namespace) -> bool:
+def _typed_key(rng: Any, jax: ModuleType) -> bool:
     return bool(jax.dtypes.issubdtype(rng.dtype, jax.dtypes.prng_key))
 
 
-def _is_key(rng: Any, jax: Namespace) -> bool:
+def _is_key(rng: Any, jax: ModuleType) -> bool:
     """A typed key array, or a raw ``uint32[2]`` key."""
     if _typed_key(rng, jax):
         return True

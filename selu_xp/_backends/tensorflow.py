@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import contextlib
 from functools import lru_cache
+from types import ModuleType
 from typing import Any
 
 import tensorflow as tf
@@ -296,7 +297,7 @@ def elu_family_derivative(
 class TensorFlowSource:
     """Native draws with a tf.random.Generator, or TensorFlow's stateful ops."""
 
-    def __init__(self, gen: Any, tf: Namespace, device: Device) -> None:
+    def __init__(self, gen: Any, tf: ModuleType, device: Device) -> None:
         self.gen, self.tf, self.device = gen, tf, device
 
     def normal(self, shape: tuple[int, ...], scale: float, dtype: DType) -> Array:

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import math
 from functools import lru_cache
+from types import ModuleType
 from typing import Any
 
 import numpy as np
@@ -422,7 +423,7 @@ def _search(guess: float, good: Any, step: Any) -> float | None:
 class TorchSource:
     """Native draws with a torch.Generator on its device (None: the default one)."""
 
-    def __init__(self, gen: Any, torch: Namespace, device: Device) -> None:
+    def __init__(self, gen: Any, torch: ModuleType, device: Device) -> None:
         self.gen, self.torch, self.device = gen, torch, device
 
     def normal(self, shape: tuple[int, ...], scale: float, dtype: DType) -> Array:
