@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 import tensorflow as tf
 
-from ._typing import Array
+from ._typing import Array, Device, DType
 
 __all__ = [
     "arange",
@@ -75,10 +75,10 @@ class _FInfo:
     max: float
     min: float
     smallest_normal: float
-    dtype: Any
+    dtype: DType
 
 
-def _finfo_of(dtype: Any, bits: int, mant: int, emax: int, emin: int) -> _FInfo:
+def _finfo_of(dtype: DType, bits: int, mant: int, emax: int, emin: int) -> _FInfo:
     largest = (2.0 - 2.0**-mant) * 2.0**emax
     return _FInfo(bits, 2.0**-mant, largest, -largest, 2.0**emin, dtype)
 
@@ -91,12 +91,12 @@ _FINFO = {
 }
 
 
-def finfo(dtype: Any) -> _FInfo:
+def finfo(dtype: DType) -> _FInfo:
     """Machine limits of a TensorFlow floating dtype."""
     return _FINFO[tf.as_dtype(dtype)]
 
 
-def isdtype(dtype: Any, kind: Any) -> builtins.bool:
+def isdtype(dtype: DType, kind: Any) -> builtins.bool:
     """The standard's ``isdtype`` for the kinds selu_xp asks about."""
     if isinstance(kind, tuple):
         return any(isdtype(dtype, k) for k in kind)
@@ -110,7 +110,7 @@ def isdtype(dtype: Any, kind: Any) -> builtins.bool:
 
 
 @contextlib.contextmanager
-def _on(device: Any) -> Iterator[None]:
+def _on(device: Device) -> Iterator[None]:
     if device:
         with tf.device(device):
             yield
@@ -118,7 +118,7 @@ def _on(device: Any) -> Iterator[None]:
         yield
 
 
-def asarray(obj: Any, /, *, dtype: Any = None, device: Any = None) -> Array:
+def asarray(obj: Any, /, *, dtype: DType = None, device: Device = None) -> Array:
     """A tensor of `obj` (a scalar, NumPy array or tensor) on `device`.
 
     Python floats take TensorFlow's default float32, NumPy arrays keep
@@ -133,7 +133,7 @@ def asarray(obj: Any, /, *, dtype: Any = None, device: Any = None) -> Array:
         return tf.constant(np.asarray(obj), dtype=dtype)
 
 
-def astype(x: Array, dtype: Any, /) -> Array:
+def astype(x: Array, dtype: DType, /) -> Array:
     """`x` converted to `dtype` (overflowing values become infinities).
 
     TensorFlow's CPU kernels run with flush-to-zero and denormals-are-zero:
@@ -158,7 +158,7 @@ def astype(x: Array, dtype: Any, /) -> Array:
     return tf.cast(x, dtype)
 
 
-def _as_cast(convert: Any, x: Array, dtype: Any) -> Array:
+def _as_cast(convert: Any, x: Array, dtype: DType) -> Array:
     """``convert(x)``, made from bits, with the gradient of ``tf.cast``."""
 
     @tf.custom_gradient  # type: ignore[untyped-decorator]
@@ -250,7 +250,7 @@ def take(x: Array, indices: Array, /) -> Array:
     return tf.gather(x, indices)
 
 
-def arange(stop: int, /, *, device: Any = None) -> Array:
+def arange(stop: int, /, *, device: Device = None) -> Array:
     """0, 1, ..., `stop` - 1, as int64 (the type of `nonzero`'s indices)."""
     with _on(device):
         return tf.range(stop, dtype=tf.int64)
@@ -303,10 +303,10 @@ class _Info:
     def default_device(self) -> Any:
         return None
 
-    def default_dtypes(self, *, device: Any = None) -> dict[str, Any]:
+    def default_dtypes(self, *, device: Device = None) -> dict[str, Any]:
         return {"real floating": float32, "integral": tf.int64, "indexing": tf.int64}
 
-    def dtypes(self, *, device: Any = None, kind: Any = None) -> dict[str, Any]:
+    def dtypes(self, *, device: Device = None, kind: Any = None) -> dict[str, Any]:
         return {d.name: d for d in _FLOATING}
 
 
