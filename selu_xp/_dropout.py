@@ -200,7 +200,7 @@ def alpha_dropout(
     params = _parameters(alpha, scale, mean, variance, func)
     dynamic = is_tensorflow_namespace(xp) and None in tuple(x.shape)
     shape = mask_shape(noise_shape, _shape(x, dynamic), func)
-    draw = _mask_source(rng, x, xp, drops, func)
+    draw = _mask_source(rng, x, xp, drops, dynamic, func)
     if draw is None:
         return x
     keep = draw.bernoulli(shape, 1.0 - p)
@@ -220,7 +220,7 @@ def _parameters(
 
 
 def _mask_source(
-    rng: object, x: Array, xp: Namespace, drops: bool, func: str
+    rng: object, x: Array, xp: Namespace, drops: bool, dynamic: bool, func: str
 ) -> Source | None:
     """The source of the mask; None when nothing is dropped, and `x` comes back.
 
@@ -233,7 +233,7 @@ def _mask_source(
     draw = source(rng, xp, device(x), func, like=x if drops else None)
     if not drops:
         return None
-    check_seed_shape(rng, x, func)
+    check_seed_shape(rng, x, dynamic, func)
     return draw
 
 

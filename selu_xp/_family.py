@@ -111,8 +111,10 @@ def scaled_alpha(alpha: float, scale: float) -> float:
     product of the two given doubles, rounded once.  Under ``torch.compile``
     it runs while tracing, and its result is a constant of the graph.
     """
-    if scale == 1.0 and (alpha, scale) not in _BY_DEFAULTS:
-        return alpha  # exact, a zero keeps its sign (not through the cache)
+    if scale == 1.0:
+        # Exact (for a member's digits too: float(digits) is their rounding),
+        # and a zero keeps its sign, which the cache's keys do not tell apart.
+        return alpha
     return _scaled_alpha(alpha, scale)
 
 

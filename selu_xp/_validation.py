@@ -394,14 +394,15 @@ def check_noise_rank(noise_shape: Sequence[object], ndim: int, func: str) -> Non
 HOST_STREAMS = (np.random.Generator, np.random.SeedSequence, np.random.BitGenerator)
 
 
-def check_seed_shape(rng: object, x: Array, func: str) -> None:
-    """Raise if `rng` is the portable stream and `x` has a shape not yet known.
+def check_seed_shape(rng: object, x: Array, dynamic: bool, func: str) -> None:
+    """Raise if `rng` is the portable stream and `x` is a TensorFlow tensor of
+    a shape not yet known (`dynamic`).
 
     The portable stream draws on the host, which needs the sizes in Python;
     a tensor of unknown shape (inside ``tf.function``) has them only when the
     graph runs.
     """
-    if None in tuple(x.shape) and isinstance(rng, (Integral, *HOST_STREAMS)):
+    if dynamic and isinstance(rng, (Integral, *HOST_STREAMS)):
         msg = (
             f"{func}() cannot draw the portable stream for a tensor of unknown "
             f"shape {tuple(x.shape)} (inside tf.function); pass a "
